@@ -1,0 +1,18 @@
+"""`liberta`: the command line for local work (generate data, run the pipeline, inspect it)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="liberta",
+    help=(
+        "Liberta: a game-analytics warehouse. Raw player events become a star schema that "
+        "analysts query. These commands run the whole pipeline on one machine."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+# Each part of Liberta registers its own commands here, one line per part.
