@@ -34,3 +34,8 @@ lint: $(PY_STAMP) ## ruff lint and format check
 format: $(PY_STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks: speed and memory are measured here, never asserted in tests.
+.PHONY: bench
+bench: $(PY_STAMP) ## measure the generator, the Spark job and the warehouse load; writes bench-results/
+	@mkdir -p bench-results
