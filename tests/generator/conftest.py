@@ -1,0 +1,1 @@
+"""Fixtures for the raw-event generator and lzop tests."""
