@@ -1,0 +1,1 @@
+"""The warehouse: Redshift SQL rendering, the local Postgres, and the transactional load."""

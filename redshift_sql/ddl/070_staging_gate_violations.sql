@@ -1,0 +1,223 @@
+-- The load's quality gate: every row is one violation (empty = the load may merge).
+-- Checked inside the load transaction, after staging is deduplicated and before any MERGE:
+-- row counts equal the manifest, no null keys, keys unique after dedupe (a key with two
+-- different rows is a conflict, exact duplicates are harmless), no fact whose dimension key is in
+-- neither staging nor analysis.
+CREATE OR REPLACE VIEW staging.v_gate_violations AS
+-- row counts
+SELECT
+    'row_count' AS check_name,
+    e.table_name,
+    'staging has ' || CAST(COALESCE(c.staged_rows, 0) AS varchar(20))
+    || ' rows, the run manifest says ' || CAST(e.expected_rows AS varchar(20)) AS detail
+FROM staging.expected_rows AS e
+LEFT JOIN (
+    SELECT 'd_user' AS table_name, COUNT(*) AS staged_rows FROM staging.d_user
+    UNION ALL SELECT 'd_date', COUNT(*) FROM staging.d_date
+    UNION ALL SELECT 'd_device', COUNT(*) FROM staging.d_device
+    UNION ALL SELECT 'd_item', COUNT(*) FROM staging.d_item
+    UNION ALL SELECT 'f_session', COUNT(*) FROM staging.f_session
+    UNION ALL SELECT 'f_event', COUNT(*) FROM staging.f_event
+    UNION ALL SELECT 'f_revenue', COUNT(*) FROM staging.f_revenue
+) AS c ON c.table_name = e.table_name
+WHERE COALESCE(c.staged_rows, 0) <> e.expected_rows
+
+-- null keys
+UNION ALL
+SELECT 'null_key', 'd_user', CAST(COUNT(*) AS varchar(20)) || ' rows with a null user_key'
+FROM staging.d_user WHERE user_key IS NULL HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'd_date', CAST(COUNT(*) AS varchar(20)) || ' rows with a null date_key'
+FROM staging.d_date WHERE date_key IS NULL HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'd_device', CAST(COUNT(*) AS varchar(20)) || ' rows with a null device_key'
+FROM staging.d_device WHERE device_key IS NULL HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'd_item', CAST(COUNT(*) AS varchar(20)) || ' rows with a null item_key'
+FROM staging.d_item WHERE item_key IS NULL HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'f_session', CAST(COUNT(*) AS varchar(20))
+    || ' rows with a null session_key, user_key, device_key or date_key'
+FROM staging.f_session
+WHERE session_key IS NULL OR user_key IS NULL OR device_key IS NULL OR date_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' rows with a null event_key, user_key, session_key, date_key or device_key'
+FROM staging.f_event
+WHERE event_key IS NULL OR user_key IS NULL OR session_key IS NULL OR date_key IS NULL
+    OR device_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'null_key', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows with a null event_key, user_key, session_key, date_key, device_key or item_key'
+FROM staging.f_revenue
+WHERE event_key IS NULL OR user_key IS NULL OR session_key IS NULL OR date_key IS NULL
+    OR device_key IS NULL OR item_key IS NULL
+HAVING COUNT(*) > 0
+
+-- keys unique after dedupe
+UNION ALL
+SELECT 'keys_unique', 'd_user', CAST(COUNT(*) AS varchar(20))
+    || ' user_key value(s) not unique after dedupe, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (SELECT user_key AS k FROM staging.d_user_merge GROUP BY user_key HAVING COUNT(*) > 1) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'f_session', CAST(COUNT(*) AS varchar(20))
+    || ' session_key value(s) not unique after dedupe, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT session_key AS k FROM staging.f_session_merge GROUP BY session_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'd_date', CAST(COUNT(*) AS varchar(20))
+    || ' date_key value(s) with conflicting rows, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT date_key AS k FROM (SELECT DISTINCT * FROM staging.d_date) AS r
+    GROUP BY date_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'd_device', CAST(COUNT(*) AS varchar(20))
+    || ' device_key value(s) with conflicting rows, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT device_key AS k FROM (SELECT DISTINCT * FROM staging.d_device) AS r
+    GROUP BY device_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'd_item', CAST(COUNT(*) AS varchar(20))
+    || ' item_key value(s) with conflicting rows, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT item_key AS k FROM (SELECT DISTINCT * FROM staging.d_item) AS r
+    GROUP BY item_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' event_key value(s) with conflicting rows, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT event_key AS k FROM (SELECT DISTINCT * FROM staging.f_event) AS r
+    GROUP BY event_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'keys_unique', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' event_key value(s) with conflicting rows, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT event_key AS k FROM (SELECT DISTINCT * FROM staging.f_revenue) AS r
+    GROUP BY event_key HAVING COUNT(*) > 1
+) AS d
+HAVING COUNT(*) > 0
+
+-- no orphan facts: every dimension key is in staging (this run) or in analysis (earlier runs)
+UNION ALL
+SELECT 'orphan_fact', 'f_session', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose user_key is in neither staging nor analysis.d_user, e.g. '
+    || CAST(MIN(f.user_key) AS varchar(20))
+FROM staging.f_session AS f
+LEFT JOIN (SELECT DISTINCT user_key FROM staging.d_user) AS s ON s.user_key = f.user_key
+LEFT JOIN analysis.d_user AS a ON a.user_key = f.user_key
+WHERE f.user_key IS NOT NULL AND s.user_key IS NULL AND a.user_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_session', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose device_key is in neither staging nor analysis.d_device, e.g. '
+    || CAST(MIN(f.device_key) AS varchar(20))
+FROM staging.f_session AS f
+LEFT JOIN (SELECT DISTINCT device_key FROM staging.d_device) AS s ON s.device_key = f.device_key
+LEFT JOIN analysis.d_device AS a ON a.device_key = f.device_key
+WHERE f.device_key IS NOT NULL AND s.device_key IS NULL AND a.device_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_session', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose date_key is in neither staging nor analysis.d_date, e.g. '
+    || CAST(MIN(f.date_key) AS varchar(20))
+FROM staging.f_session AS f
+LEFT JOIN (SELECT DISTINCT date_key FROM staging.d_date) AS s ON s.date_key = f.date_key
+LEFT JOIN analysis.d_date AS a ON a.date_key = f.date_key
+WHERE f.date_key IS NOT NULL AND s.date_key IS NULL AND a.date_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose user_key is in neither staging nor analysis.d_user, e.g. '
+    || CAST(MIN(f.user_key) AS varchar(20))
+FROM staging.f_event AS f
+LEFT JOIN (SELECT DISTINCT user_key FROM staging.d_user) AS s ON s.user_key = f.user_key
+LEFT JOIN analysis.d_user AS a ON a.user_key = f.user_key
+WHERE f.user_key IS NOT NULL AND s.user_key IS NULL AND a.user_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose session_key is in neither staging nor analysis.f_session, e.g. '
+    || CAST(MIN(f.session_key) AS varchar(20))
+FROM staging.f_event AS f
+LEFT JOIN (SELECT DISTINCT session_key FROM staging.f_session) AS s
+    ON s.session_key = f.session_key
+LEFT JOIN analysis.f_session AS a ON a.session_key = f.session_key
+WHERE f.session_key IS NOT NULL AND s.session_key IS NULL AND a.session_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose date_key is in neither staging nor analysis.d_date, e.g. '
+    || CAST(MIN(f.date_key) AS varchar(20))
+FROM staging.f_event AS f
+LEFT JOIN (SELECT DISTINCT date_key FROM staging.d_date) AS s ON s.date_key = f.date_key
+LEFT JOIN analysis.d_date AS a ON a.date_key = f.date_key
+WHERE f.date_key IS NOT NULL AND s.date_key IS NULL AND a.date_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_event', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose device_key is in neither staging nor analysis.d_device, e.g. '
+    || CAST(MIN(f.device_key) AS varchar(20))
+FROM staging.f_event AS f
+LEFT JOIN (SELECT DISTINCT device_key FROM staging.d_device) AS s ON s.device_key = f.device_key
+LEFT JOIN analysis.d_device AS a ON a.device_key = f.device_key
+WHERE f.device_key IS NOT NULL AND s.device_key IS NULL AND a.device_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose user_key is in neither staging nor analysis.d_user, e.g. '
+    || CAST(MIN(f.user_key) AS varchar(20))
+FROM staging.f_revenue AS f
+LEFT JOIN (SELECT DISTINCT user_key FROM staging.d_user) AS s ON s.user_key = f.user_key
+LEFT JOIN analysis.d_user AS a ON a.user_key = f.user_key
+WHERE f.user_key IS NOT NULL AND s.user_key IS NULL AND a.user_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose session_key is in neither staging nor analysis.f_session, e.g. '
+    || CAST(MIN(f.session_key) AS varchar(20))
+FROM staging.f_revenue AS f
+LEFT JOIN (SELECT DISTINCT session_key FROM staging.f_session) AS s
+    ON s.session_key = f.session_key
+LEFT JOIN analysis.f_session AS a ON a.session_key = f.session_key
+WHERE f.session_key IS NOT NULL AND s.session_key IS NULL AND a.session_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose date_key is in neither staging nor analysis.d_date, e.g. '
+    || CAST(MIN(f.date_key) AS varchar(20))
+FROM staging.f_revenue AS f
+LEFT JOIN (SELECT DISTINCT date_key FROM staging.d_date) AS s ON s.date_key = f.date_key
+LEFT JOIN analysis.d_date AS a ON a.date_key = f.date_key
+WHERE f.date_key IS NOT NULL AND s.date_key IS NULL AND a.date_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose device_key is in neither staging nor analysis.d_device, e.g. '
+    || CAST(MIN(f.device_key) AS varchar(20))
+FROM staging.f_revenue AS f
+LEFT JOIN (SELECT DISTINCT device_key FROM staging.d_device) AS s ON s.device_key = f.device_key
+LEFT JOIN analysis.d_device AS a ON a.device_key = f.device_key
+WHERE f.device_key IS NOT NULL AND s.device_key IS NULL AND a.device_key IS NULL
+HAVING COUNT(*) > 0
+UNION ALL
+SELECT 'orphan_fact', 'f_revenue', CAST(COUNT(*) AS varchar(20))
+    || ' rows whose item_key is in neither staging nor analysis.d_item, e.g. '
+    || CAST(MIN(f.item_key) AS varchar(20))
+FROM staging.f_revenue AS f
+LEFT JOIN (SELECT DISTINCT item_key FROM staging.d_item) AS s ON s.item_key = f.item_key
+LEFT JOIN analysis.d_item AS a ON a.item_key = f.item_key
+WHERE f.item_key IS NOT NULL AND s.item_key IS NULL AND a.item_key IS NULL
+HAVING COUNT(*) > 0;

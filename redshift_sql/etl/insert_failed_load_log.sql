@@ -1,0 +1,11 @@
+-- A failed load's log row, written in its own transaction after the load rolled back.
+INSERT INTO etl.load_log (run_id, started_at, finished_at, status, full_refresh, error)
+VALUES (
+    '${run_id}',
+    CAST(REPLACE(REPLACE(NULLIF(NULLIF('${started_at}', ''), 'null'), 'T', ' '), 'Z', '')
+        AS timestamp),
+    /*redshift: GETDATE() *//*postgres: CAST(clock_timestamp() AT TIME ZONE 'UTC' AS timestamp) */,
+    'failed',
+    CAST(NULLIF(NULLIF('${full_refresh}', ''), 'null') AS boolean),
+    '${error}'
+);

@@ -1,0 +1,2 @@
+-- Staging holds exactly this run's rows.
+CALL etl.clear_staging();

@@ -1,0 +1,9 @@
+-- Redshift only: COPY the run's Parquet for d_item, listed in its COPY manifest (columns by position).
+-- Locally the loader streams the same files with COPY ... FROM STDIN instead.
+/*redshift:
+COPY staging.d_item
+FROM '${copy_prefix}/d_item.manifest'
+IAM_ROLE '${iam_role}'
+FORMAT AS PARQUET
+MANIFEST;
+*/

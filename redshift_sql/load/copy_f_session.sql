@@ -1,0 +1,9 @@
+-- Redshift only: COPY the run's Parquet for f_session, listed in its COPY manifest (columns by position).
+-- Locally the loader streams the same files with COPY ... FROM STDIN instead.
+/*redshift:
+COPY staging.f_session
+FROM '${copy_prefix}/f_session.manifest'
+IAM_ROLE '${iam_role}'
+FORMAT AS PARQUET
+MANIFEST;
+*/
