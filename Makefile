@@ -35,6 +35,10 @@ format: $(PY_STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+.PHONY: package
+package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) into dist/emr
+	$(BIN)/python -m emr_jobs.packaging --out dist/emr
+
 # Benchmarks: speed and memory are measured here, never asserted in tests.
 .PHONY: bench
 bench: $(PY_STAMP) ## measure the generator, the Spark job and the warehouse load; writes bench-results/

@@ -1,0 +1,238 @@
+"""Entry point of the star-schema job: `spark-submit liberta_job.py --raw ... --curated ...`.
+
+`run(spark, config)` does the work with a SparkSession the caller owns (the local pipeline
+calls it in-process); `main(argv)` parses arguments, creates the session and maps failures
+to exit codes for EMR.
+
+Order of a run: list the window's partitions -> read, parse, validate and stage every line
+as Parquet (one pass over the raw data) -> count and gate on the bad-record share -> find
+duplicates -> write the seven tables, the quarantine, the COPY manifests and, last, the run
+manifest. A run that fails leaves no manifest (and removes what it wrote).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from emr_jobs.config import ConfigError, JobConfig, parse_args
+from emr_jobs.currencies import load_currencies
+from emr_jobs.fs import HadoopFs
+from emr_jobs.manifest import build_manifest, copy_manifest, manifest_bytes
+from emr_jobs.quality import BadRecordShareExceeded, check_bad_share, quarantine_rows, read_stats
+from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
+from emr_jobs.tables import TABLES
+from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
+from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user, date_range
+from emr_jobs.transforms.events import stage_events
+from emr_jobs.transforms.facts import f_event, f_revenue, f_session
+from emr_jobs.validate import validate
+from emr_jobs.write import count_rows, parquet_entries, write_parquet
+
+log = logging.getLogger("emr_jobs")
+
+# Settings the job's results depend on; applied to whatever session runs it.
+REQUIRED_SQL_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    "spark.sql.ansi.enabled": "false",
+}
+# Above this many duplicated keys the de-duplicated events are staged instead of
+# broadcasting the duplicate table into every table's query.
+BROADCAST_DUPLICATES_LIMIT = 500_000
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_DATA = 0, 1, 2, 3
+
+
+class ReconciliationError(RuntimeError):
+    """read != valid + quarantined + duplicates: a bug, never published."""
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+            log.info("stage %s: %.1f s", name, self.seconds[name])
+
+
+def _build_tables(spark: SparkSession, events: DataFrame) -> dict[str, DataFrame]:
+    span = date_range(events)
+    built = {
+        "d_user": d_user(events),
+        "d_date": d_date(spark, span),
+        "d_device": d_device(events),
+        "d_item": d_item(events),
+        "f_event": f_event(events),
+        "f_session": f_session(events),
+        "f_revenue": f_revenue(events),
+    }
+    return {t.name: built[t.name] for t in TABLES}
+
+
+def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
+    """Process the window of `config`; return the manifest that was written last."""
+    for key, value in REQUIRED_SQL_CONF.items():
+        spark.conf.set(key, value)
+    fs = HadoopFs(spark)
+    config = _qualified(fs, config)
+    timer = _Timer()
+    currencies = load_currencies()
+
+    with timer.stage("list"):
+        selection = select_raw_files(
+            fs,
+            config.raw,
+            since=config.since,
+            until=config.until,
+            full_refresh=config.full_refresh,
+        )
+    log.info(
+        "run %s: %d partitions, %d files under %s",
+        config.run_id,
+        len(selection.partitions),
+        len(selection.files),
+        selection.root,
+    )
+    for uri in (config.run_uri, config.quarantine_uri, config.staging_uri):
+        fs.delete(uri)
+    staging = config.staging_uri
+    published = False
+    try:
+        with timer.stage("parse_validate_stage"):
+            lines = read_lines(spark, selection.files)
+            write_parquet(stage_events(validate(lines, currencies)), f"{staging}/events")
+            staged = spark.read.parquet(f"{staging}/events")
+        with timer.stage("count"):
+            stats = read_stats(staged)
+        check_bad_share(stats, config.max_bad_share)
+
+        with timer.stage("dedupe"):
+            write_parquet(duplicate_groups(staged), f"{staging}/duplicates")
+            dups = spark.read.parquet(f"{staging}/duplicates")
+            summary = dups.agg(F.count(F.lit(1)).alias("keys"), F.sum("copies").alias("copies"))
+            row = summary.first()
+            dup_keys, dup_copies = int(row["keys"] or 0), int(row["copies"] or 0)
+            duplicates = dup_copies - dup_keys
+            small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
+            events = drop_duplicates(staged, dups, broadcast=small)
+            if not small:
+                write_parquet(events, f"{staging}/unique_events")
+                events = spark.read.parquet(f"{staging}/unique_events")
+
+        tables: dict[str, dict[str, Any]] = {}
+        for name, frame in _build_tables(spark, events).items():
+            with timer.stage(f"write_{name}"):
+                uri = f"{config.run_uri}/{name}"
+                write_parquet(frame, uri)
+                entries = parquet_entries(fs, uri)
+                rows = count_rows(spark, entries)
+                if rows == 0:
+                    entries = []
+                tables[name] = {
+                    "rows": rows,
+                    "copy_manifest": f"{config.run_uri}/copy/{name}.manifest",
+                    "entries": entries,
+                }
+
+        with timer.stage("quarantine"):
+            bad = quarantine_rows(spark, staged, stats)
+            bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
+
+        valid = tables["f_event"]["rows"]
+        if stats.read != valid + stats.quarantined + duplicates:
+            raise ReconciliationError(
+                f"records read ({stats.read}) != valid ({valid}) + quarantined "
+                f"({stats.quarantined}) + duplicates ({duplicates})"
+            )
+        time_corrected = count_rows(spark, tables["f_event"]["entries"], where="is_time_corrected")
+
+        for table in tables.values():
+            fs.write_bytes(table["copy_manifest"], copy_manifest(table["entries"]))
+        manifest = build_manifest(
+            config=config,
+            created_at=datetime.now(UTC),
+            partitions=[d.isoformat() for d in selection.partitions],
+            stats=stats,
+            valid=valid,
+            duplicates=duplicates,
+            time_corrected=time_corrected,
+            tables=tables,
+            files_read=len(selection.files),
+            stage_seconds=timer.seconds,
+        )
+        # Last: the manifest is what makes the run complete and loadable.
+        fs.write_bytes(f"{config.run_uri}/manifest.json", manifest_bytes(manifest))
+        published = True
+        return manifest
+    finally:
+        if not published:
+            for uri in (config.run_uri, config.quarantine_uri):
+                try:
+                    fs.delete(uri)
+                except Exception:
+                    log.exception("could not remove the incomplete output %s", uri)
+        try:
+            fs.delete(staging)
+        except Exception:
+            log.exception("could not remove the staging directory %s", staging)
+
+
+def _qualified(fs: HadoopFs, config: JobConfig) -> JobConfig:
+    from dataclasses import replace
+
+    return replace(
+        config,
+        raw=fs.qualify(config.raw),
+        curated=fs.qualify(config.curated),
+        staging=fs.qualify(config.staging) if config.staging else None,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """spark-submit entry: 0 ok, 1 failure, 2 bad arguments, 3 bad input data."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = parse_args(sys.argv[1:] if argv is None else argv)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
+    spark = SparkSession.builder.appName(f"liberta-{config.run_id}").getOrCreate()
+    try:
+        manifest = run(spark, config)
+    except (BadRecordShareExceeded, RawLayoutError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_DATA
+    except Exception:
+        log.exception("run %s failed", config.run_id)
+        return EXIT_FAILED
+    counts = manifest["counts"]
+    log.info(
+        "run %s published: %s; high-water mark %s",
+        config.run_id,
+        ", ".join(f"{k} {v}" for k, v in counts.items()),
+        manifest["high_water_mark"],
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame steps from validated events to the star-schema tables."""

@@ -1,0 +1,101 @@
+"""Dimension tables from de-duplicated valid events (see `emr_jobs.tables` for the contract).
+
+Where a value comes from "the earliest" or "the latest" event, ties on event time are broken
+by event_key so that re-running a window always picks the same row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from emr_jobs.keys import date_key_column, key_column
+from emr_jobs.tables import D_DATE, D_DEVICE, D_ITEM, D_USER
+from emr_jobs.transforms.conform import conform
+
+
+def _earliest(value: str) -> Column:
+    """Value of the earliest event that has one (ties: smallest event_key)."""
+    candidate = F.when(F.col(value).isNotNull(), F.struct("event_ts", "event_key", value))
+    return F.min(candidate).getField(value)
+
+
+def _latest(value: str) -> Column:
+    """Value of the latest event that has one (ties: largest event_key)."""
+    candidate = F.when(F.col(value).isNotNull(), F.struct("event_ts", "event_key", value))
+    return F.max(candidate).getField(value)
+
+
+def d_user(events: DataFrame) -> DataFrame:
+    is_business = F.col("category") == "business"
+    users = events.groupBy("user_key").agg(
+        F.first("user_id").alias("user_id"),  # the key is a hash of user_id: one value
+        _earliest("game_id").alias("game_id"),
+        F.min("install_ts").alias("install_ts"),
+        F.min("install_date").alias("install_date"),  # the date of the earliest install_ts
+        _earliest("first_build").alias("first_build"),
+        _earliest("origin").alias("origin"),
+        _latest("country_code").alias("country_code"),
+        _latest("platform").alias("platform"),
+        F.min("event_ts").alias("first_seen_ts"),
+        F.max("event_ts").alias("last_seen_ts"),
+        F.max(is_business).alias("is_paying"),
+        F.min(F.when(is_business, F.col("event_ts"))).alias("first_payment_ts"),
+    )
+    return conform(users, D_USER)
+
+
+def d_device(events: DataFrame) -> DataFrame:
+    parts = ["platform", "os_version", "manufacturer", "device"]
+    natural = [F.coalesce(F.col(p), F.lit("")).alias(p) for p in parts]
+    devices = events.select(*natural).distinct()
+    keyed = devices.withColumn("device_key", key_column("device", *(F.col(p) for p in parts)))
+    return conform(keyed, D_DEVICE)
+
+
+def d_item(events: DataFrame) -> DataFrame:
+    parts = ["item_type", "item_id", "cart_type"]
+    business = events.where(F.col("category") == "business")
+    items = business.select(*(F.coalesce(F.col(p), F.lit("")).alias(p) for p in parts)).distinct()
+    keyed = items.withColumn("item_key", key_column("item", *(F.col(p) for p in parts)))
+    return conform(keyed, D_ITEM)
+
+
+def date_range(events: DataFrame) -> tuple[date, date] | None:
+    """Earliest and latest of event dates and install dates, or None without events."""
+    row = events.select(
+        F.least(F.min("event_date"), F.min("install_date")).alias("lo"),
+        F.greatest(F.max("event_date"), F.max("install_date")).alias("hi"),
+    ).first()
+    if row is None or row["lo"] is None:
+        return None
+    return row["lo"], row["hi"]
+
+
+def d_date(spark: SparkSession, span: tuple[date, date] | None) -> DataFrame:
+    """Every calendar date from span[0] to span[1], both included (empty when None)."""
+    if span is None:
+        days = spark.range(0).select(F.lit(None).cast("date").alias("calendar_date"))
+    else:
+        lo, hi = span
+        days = spark.range((hi - lo).days + 1).select(
+            F.date_add(F.lit(lo), F.col("id").cast("int")).alias("calendar_date")
+        )
+    d = F.col("calendar_date")
+    iso_dow = ((F.dayofweek(d) + 5) % 7) + 1  # Spark: 1 = Sunday; ISO: 1 = Monday
+    table = days.select(
+        date_key_column(d).alias("date_key"),
+        d,
+        F.year(d).alias("year"),
+        F.quarter(d).alias("quarter"),
+        F.month(d).alias("month"),
+        F.dayofmonth(d).alias("day_of_month"),
+        iso_dow.alias("day_of_week"),
+        F.weekofyear(d).alias("iso_week"),
+        (iso_dow >= 6).alias("is_weekend"),
+        F.date_format(d, "MMMM").alias("month_name"),
+        F.date_format(d, "EEEE").alias("day_name"),
+    )
+    return conform(table, D_DATE)

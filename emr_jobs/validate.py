@@ -1,0 +1,306 @@
+"""Parse raw lines, coerce fields and decide validity, exactly as `metrics.md` defines it.
+
+Pure DataFrame -> DataFrame functions. A record is valid when it parses as a JSON object and
+has the required fields with usable values; otherwise it gets ONE machine-readable reason
+(the first failing check, in the order below):
+
+    empty_line                      the line is blank
+    invalid_json                    not a JSON object (truncated, garbage, array, ...)
+    wrong_type:data                 `data` (or `user_meta`) is not an object
+    missing_field:<f>               required field absent or null
+    wrong_type:<f>                  required number not coercible ("abc", 99.5, true)
+    negative_value:<f>              required number < 0 where >= 0 is required
+    out_of_range:<f>                arrival_ts after 9999-12-31, or a USD amount too large
+    unknown_category                data.category is not one of the eight categories
+    empty_value:<f>                 required string is empty
+    too_long:<f>                    required string longer than its warehouse column
+    unknown_currency                business currency not in the shipped currency table
+
+Coercion: a number given as a string (`"99"`) or as an integral float (`99.0`, `1e2`) is an
+integer; anything else is unusable. Unusable optional fields become null (strings also when
+empty or longer than the warehouse column they feed) and never invalidate a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from emr_jobs.contract import (
+    CATEGORIES,
+    CORRUPT_COLUMN,
+    DATA_FIELDS,
+    JSON_OPTIONS,
+    MAX_EPOCH_SECONDS,
+    RAW_SCHEMA,
+    SHALLOW_SCHEMA,
+    TOP_FIELDS,
+    USER_META_FIELDS,
+)
+from emr_jobs.currencies import Currency
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+# Byte limits of the warehouse columns fed by required strings (Redshift varchar is bytes).
+USER_ID_MAX_BYTES = 128
+SESSION_ID_MAX_BYTES = 64
+
+
+def raw_name(field: str) -> str:
+    """Column name of a raw field's text after `parse_lines` (`data.amount` -> `r_data__amount`)."""
+    return "r_" + field.replace(".", "__")
+
+
+def parse_lines(lines: DataFrame) -> DataFrame:
+    """Add the raw text of every contract field as a flat string column (see `raw_name`)."""
+    parsed = lines.withColumn("_json", F.from_json("value", RAW_SCHEMA, JSON_OPTIONS))
+    fields = [F.col(f"_json.{f}").alias(raw_name(f)) for f in TOP_FIELDS]
+    fields += [F.col(f"_json.data.{f}").alias(raw_name(f"data.{f}")) for f in DATA_FIELDS]
+    fields += [
+        F.col(f"_json.user_meta.{f}").alias(raw_name(f"user_meta.{f}")) for f in USER_META_FIELDS
+    ]
+    return parsed.select(
+        *lines.columns,
+        F.col("_json").isNull().alias("_json_null"),
+        F.col(f"_json.{CORRUPT_COLUMN}").isNotNull().alias("_json_corrupt"),
+        F.col("_json.data").isNull().alias("_data_null"),
+        *fields,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# coercion of one raw text column (SQL, so that try_cast is available on PySpark 3.5)
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def as_long(name: str) -> Column:
+    """Integer value: `99`, `"99"`, `99.0`, `1e2`; null for anything else or out of range."""
+    c = _q(name)
+    dec = f"try_cast({c} AS DECIMAL(38,10))"
+    return F.expr(
+        f"CASE WHEN try_cast({c} AS BIGINT) IS NOT NULL THEN try_cast({c} AS BIGINT) "
+        f"WHEN {dec} = floor({dec}) THEN try_cast({dec} AS BIGINT) END"
+    )
+
+
+def as_int(name: str) -> Column:
+    value = as_long(name)
+    return F.when(value.between(INT32_MIN, INT32_MAX), value.cast("int"))
+
+
+def as_double(name: str) -> Column:
+    """Finite floating-point value; null for text, booleans, NaN and infinities."""
+    d = f"try_cast({_q(name)} AS DOUBLE)"
+    return F.expr(
+        f"CASE WHEN isnan({d}) OR abs({d}) > 1.7976931348623157E308 THEN NULL ELSE {d} END"
+    )
+
+
+def as_bool(name: str) -> Column:
+    """`true`/`false` given as JSON booleans or strings (any case); null otherwise."""
+    text = F.lower(F.trim(F.col(name)))
+    return F.when(text == "true", F.lit(True)).when(text == "false", F.lit(False))
+
+
+def as_text(name: str, max_bytes: int | None = None) -> Column:
+    """Optional string: null when empty or longer than `max_bytes` UTF-8 bytes."""
+    c = F.col(name)
+    usable = c != ""
+    if max_bytes is not None:
+        usable = usable & (F.octet_length(c) <= max_bytes)
+    return F.when(usable, c)
+
+
+def as_epoch(name: str) -> Column:
+    """Unix seconds between 1970 and 9999-12-31; null otherwise (optional times)."""
+    value = as_long(name)
+    return F.when(value.between(0, MAX_EPOCH_SECONDS), value)
+
+
+def as_json_object(name: str) -> Column:
+    """The JSON text of an object field, null when the field is not an object."""
+    c = F.col(name)
+    return F.when(F.ltrim(c).startswith("{"), c)
+
+
+# --------------------------------------------------------------------------------------
+# validity
+
+
+def _usd_per_minor_unit(currency: Column, currencies: Mapping[str, Currency]) -> Column:
+    rate: Column | None = None
+    for code in sorted(currencies):
+        value = F.lit(str(currencies[code].usd_per_minor_unit)).cast("decimal(24,18)")
+        rate = (
+            F.when(currency == code, value) if rate is None else rate.when(currency == code, value)
+        )
+    if rate is None:
+        raise ValueError("the currency table is empty")
+    return rate
+
+
+def amount_usd(
+    amount_minor: Column, currency: Column, currencies: Mapping[str, Currency]
+) -> Column:
+    """amount / 10^minor_digits * usd_per_unit as decimal(18,6) (HALF_UP); null on overflow."""
+    exact = amount_minor.cast("decimal(20,0)") * _usd_per_minor_unit(currency, currencies)
+    return exact.cast("decimal(18,6)")
+
+
+def _required_number(field: str, value: Column, *, non_negative: bool) -> Column:
+    raw = F.col(raw_name(field))
+    check = F.when(raw.isNull(), F.lit(f"missing_field:{field}")).when(
+        value.isNull(), F.lit(f"wrong_type:{field}")
+    )
+    if non_negative:
+        check = check.when(value < 0, F.lit(f"negative_value:{field}"))
+    return check
+
+
+def _required_string(field: str, max_bytes: int) -> Column:
+    raw = F.col(raw_name(field))
+    return (
+        F.when(raw.isNull(), F.lit(f"missing_field:{field}"))
+        .when(F.trim(raw) == "", F.lit(f"empty_value:{field}"))
+        .when(F.octet_length(raw) > max_bytes, F.lit(f"too_long:{field}"))
+    )
+
+
+def _structure_reason() -> Column:
+    """Why the full schema rejected a line: bad JSON, or `data`/`user_meta` not an object."""
+    shallow = F.from_json("value", SHALLOW_SCHEMA, JSON_OPTIONS)
+
+    def is_non_object(name: str) -> Column:
+        field = shallow.getField(name)
+        return field.isNotNull() & ~F.ltrim(field).startswith("{")
+
+    ok = shallow.getField(CORRUPT_COLUMN).isNull()
+    return (
+        F.when(ok & is_non_object("data"), F.lit("wrong_type:data"))
+        .when(ok & is_non_object("user_meta"), F.lit("wrong_type:user_meta"))
+        .otherwise(F.lit("invalid_json"))
+    )
+
+
+def coerce(parsed: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
+    """Typed values of every contract field (`c_<field>`), null where unusable or not applicable.
+
+    Category-specific fields are kept only for their category (fields outside the contract
+    are ignored, also for the duplicate check).
+    """
+    cat = F.col(raw_name("data.category"))
+
+    def only(categories: tuple[str, ...], value: Column) -> Column:
+        return F.when(cat.isin(*categories), value)
+
+    r = raw_name
+    amount_minor = only(("business",), as_long(r("data.amount")))
+    currency = only(("business",), F.col(r("data.currency")))
+    typed: dict[str, Column] = {
+        # top level
+        "arrival_ts": as_long(r("arrival_ts")),
+        "country_code": F.col(r("country_code")),
+        "game_id": as_long(r("game_id")),
+        "ip": F.col(r("ip")),
+        # data, every category
+        "category": cat,
+        "v": as_long(r("data.v")),
+        "user_id": F.col(r("data.user_id")),
+        "session_id": F.col(r("data.session_id")),
+        "session_num": as_long(r("data.session_num")),
+        "client_ts": as_long(r("data.client_ts")),
+        "platform": F.col(r("data.platform")),
+        "os_version": F.col(r("data.os_version")),
+        "manufacturer": F.col(r("data.manufacturer")),
+        "device": F.col(r("data.device")),
+        "build": F.col(r("data.build")),
+        "sdk_version": F.col(r("data.sdk_version")),
+        "connection_type": F.col(r("data.connection_type")),
+        "android_id": F.col(r("data.android_id")),
+        "jailbroken": as_bool(r("data.jailbroken")),
+        "limited_ad_tracking": as_bool(r("data.limited_ad_tracking")),
+        # data, by category
+        "length": only(("session_end",), as_long(r("data.length"))),
+        "currency": currency,
+        "amount_minor": amount_minor,
+        "resource_amount": only(("resource",), as_double(r("data.amount"))),
+        "event_id": only(
+            ("business", "progression", "resource", "design"), F.col(r("data.event_id"))
+        ),
+        "cart_type": only(("business",), F.col(r("data.cart_type"))),
+        "transaction_num": only(("business",), as_long(r("data.transaction_num"))),
+        "attempt_num": only(("progression",), as_long(r("data.attempt_num"))),
+        "score": only(("progression",), as_long(r("data.score"))),
+        "design_value": only(("design",), as_double(r("data.value"))),
+        "severity": only(("error",), F.col(r("data.severity"))),
+        "message": only(("error",), F.col(r("data.message"))),
+        "ad_action": only(("ads",), F.col(r("data.ad_action"))),
+        "ad_type": only(("ads",), F.col(r("data.ad_type"))),
+        "ad_placement": only(("ads",), F.col(r("data.ad_placement"))),
+        # user_meta
+        "install_ts": as_long(r("user_meta.install_ts")),
+        "install_hour": as_long(r("user_meta.install_hour")),
+        "cohort_week": as_long(r("user_meta.cohort_week")),
+        "cohort_month": as_long(r("user_meta.cohort_month")),
+        "first_build": F.col(r("user_meta.first_build")),
+        "origin": F.col(r("user_meta.origin")),
+        "is_converting": as_bool(r("user_meta.is_converting")),
+        "is_paying": as_bool(r("user_meta.is_paying")),
+        "pay_ft": as_long(r("user_meta.pay_ft")),
+        "revenue": as_json_object(r("user_meta.revenue")),
+    }
+    typed_cols = [value.alias(f"c_{name}") for name, value in typed.items()]
+    usd = amount_usd(F.col("c_amount_minor"), F.col("c_currency"), currencies)
+    return parsed.select("*", *typed_cols).withColumn("c_amount_usd", usd)
+
+
+def with_reason(typed: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
+    """Add `reason`: null for a valid record, else the first failing check."""
+    c = F.col
+    category = c("c_category")
+    arrival = c("c_arrival_ts")
+    is_session_end = category == "session_end"
+    is_business = category == "business"
+
+    reason = (
+        F.when(F.trim(c("value")) == "", F.lit("empty_line"))
+        .when(c("_json_null"), F.lit("invalid_json"))
+        .when(c("_json_corrupt"), _structure_reason())
+        .when(c(raw_name("arrival_ts")).isNull(), F.lit("missing_field:arrival_ts"))
+        .when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
+        .when(arrival < 0, F.lit("negative_value:arrival_ts"))
+        .when(arrival > MAX_EPOCH_SECONDS, F.lit("out_of_range:arrival_ts"))
+        .when(c("_data_null"), F.lit("missing_field:data"))
+        .when(category.isNull(), F.lit("missing_field:data.category"))
+        .when(~category.isin(*CATEGORIES), F.lit("unknown_category"))
+    )
+    checks = [
+        _required_string("data.user_id", USER_ID_MAX_BYTES),
+        _required_string("data.session_id", SESSION_ID_MAX_BYTES),
+        F.when(is_session_end, _required_number("data.length", c("c_length"), non_negative=True)),
+        F.when(
+            is_business,
+            F.when(
+                c(raw_name("data.currency")).isNull(), F.lit("missing_field:data.currency")
+            ).when(~c("c_currency").isin(*sorted(currencies)), F.lit("unknown_currency")),
+        ),
+        F.when(
+            is_business,
+            _required_number("data.amount", c("c_amount_minor"), non_negative=True).when(
+                c("c_amount_usd").isNull(), F.lit("out_of_range:data.amount")
+            ),
+        ),
+    ]
+    # `coalesce` returns the first failing check, evaluating the later ones only when needed.
+    full = F.coalesce(reason, *checks)
+    return typed.withColumn("reason", full)
+
+
+def validate(lines: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
+    """Lines -> typed columns `c_*` and `reason` (null when the record is valid)."""
+    return with_reason(coerce(parse_lines(lines), currencies), currencies)
