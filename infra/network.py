@@ -79,7 +79,7 @@ class Network(Construct):
             allow_all_outbound=False,
         )
         self.endpoint_security_group.add_ingress_rule(
-            ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC"
+            ec2.Peer.ipv4(config.vpc_cidr), ec2.Port.tcp(443), "HTTPS from the VPC"
         )
         services = {
             "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
@@ -96,4 +96,6 @@ class Network(Construct):
                 subnets=self.subnets,
                 security_groups=[self.endpoint_security_group],
                 private_dns_enabled=True,
+                # The group above already admits HTTPS from the VPC's (literal) CIDR.
+                open=False,
             )

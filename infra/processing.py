@@ -7,16 +7,33 @@ here: its roles, instance profile, security groups and security configuration ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_emrserverless as emrs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from infra.config import StageConfig
+from emr_jobs.packaging import JobPackage, spark_submit_args
+from infra.config import EmrMode, StageConfig
 from infra.network import EMR_MANAGED_TAG
+
+# What EMR needs on the key that encrypts the nodes' EBS volumes and local disks.
+LOCAL_DISK_KEY_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+)
 
 
 class Processing(Construct):
@@ -85,9 +102,8 @@ class Processing(Construct):
             )
         )
         # Local disk (EBS and instance store) encryption uses the stage key.
-        key.grant_encrypt_decrypt(self.job_role)
-        key.grant(self.service_role, "kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey*")
-        key.grant_encrypt_decrypt(self.service_role)
+        key.grant(self.job_role, *LOCAL_DISK_KEY_ACTIONS)
+        key.grant(self.service_role, *LOCAL_DISK_KEY_ACTIONS, "kms:CreateGrant")
 
         def managed_group(construct_id: str, description: str) -> ec2.SecurityGroup:
             group = ec2.SecurityGroup(
@@ -198,3 +214,52 @@ class Processing(Construct):
     @property
     def application_id(self) -> str:
         return self.application.attr_application_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class SparkJob:
+    """How to start the Spark job: the spark-submit options and the job's entry point."""
+
+    entry_point_uri: str
+    submit_options: Sequence[str]  # everything between `spark-submit` and the entry point
+    object_arns: Sequence[str]  # S3 objects of the job code the job role must read
+
+
+# Stands in for the upload prefix `spark_submit_args` expects; every file of the package is a
+# separate CDK asset (content-hashed key), so each `<prefix>/<file name>` is swapped for the
+# URL of that file's asset.
+_PREFIX_SENTINEL = "s3://liberta-job-package.invalid/prefix"
+
+
+class JobCode(Construct):
+    """The Spark job package (`emr_jobs.packaging.build`) uploaded as CDK file assets."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, package: JobPackage, mode: EmrMode
+    ) -> None:
+        super().__init__(scope, construct_id)
+        assets: dict[str, s3_assets.Asset] = {}
+        for path in package.files:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"job package file {path} is missing: rebuild it")
+            construct_name = "".join(part.title() for part in Path(path).name.split("."))
+            assets[Path(path).name] = s3_assets.Asset(self, construct_name, path=str(path))
+
+        def locate(arg: str) -> str:
+            for name, asset in assets.items():
+                arg = arg.replace(f"{_PREFIX_SENTINEL}/{name}", asset.s3_object_url)
+            if _PREFIX_SENTINEL in arg:
+                raise ValueError(
+                    f"spark-submit argument {arg!r} names a file that build() did not write "
+                    f"(package files: {sorted(assets)})"
+                )
+            return arg
+
+        args = [locate(arg) for arg in spark_submit_args(_PREFIX_SENTINEL, target=mode)]
+        self.spark_job = SparkJob(
+            entry_point_uri=args[-1],
+            submit_options=tuple(args[:-1]),
+            object_arns=tuple(
+                asset.bucket.arn_for_objects(asset.s3_object_key) for asset in assets.values()
+            ),
+        )

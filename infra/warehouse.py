@@ -64,7 +64,7 @@ class Warehouse(Construct):
             allow_all_outbound=True,
         )
         self.security_group.add_ingress_rule(
-            ec2.Peer.ipv4(vpc.vpc_cidr_block),
+            ec2.Peer.ipv4(config.vpc_cidr),
             ec2.Port.tcp(REDSHIFT_PORT),
             "SQL clients inside the VPC",
         )
@@ -126,7 +126,7 @@ class Warehouse(Construct):
                 ),
             ],
         )
-        self.workgroup.add_dependency(self.namespace)
+        self.workgroup.node.add_dependency(self.namespace)
         self.workgroup.apply_removal_policy(removal)
 
         self.workgroup_arn = self.workgroup.attr_workgroup_workgroup_arn

@@ -1,0 +1,154 @@
+"""The Liberta stack: build the parts, then grant between them where they meet."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from emr_jobs.packaging import JobPackage
+from emr_jobs.tables import TABLES
+from infra.access import allow_read, allow_write
+from infra.config import StageConfig
+from infra.monitoring import Monitoring
+from infra.network import AZ_COUNT, Network
+from infra.orchestration import Orchestration, PipelineSql
+from infra.processing import JobCode, Processing
+from infra.storage import EMR_LOGS_PREFIX, RAW_EVENTS_PREFIX, Storage
+from infra.warehouse import Warehouse
+
+
+class LibertaStack(Stack):
+    """One deployable pipeline for one stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        job_package: JobPackage,
+        sql: PipelineSql,
+    ) -> None:
+        env = (
+            Environment(account=config.account, region=config.region)
+            if config.account or config.region
+            else None
+        )
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"Liberta game-analytics pipeline ({config.name}, EMR {config.emr_mode})",
+        )
+        self.config = config
+        Tags.of(self).add("project", "liberta")
+        Tags.of(self).add("liberta:stage", config.name)
+
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/{config.prefix}",
+            description=f"Liberta {config.name}: logs, alerts, warehouse, EMR local disks",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        self.key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
+
+        storage = Storage(self, "Storage", config=config)
+        network = Network(
+            self,
+            "Network",
+            config=config,
+            key=self.key,
+            emr_cluster_endpoints=config.emr_mode == "cluster",
+        )
+        processing = Processing(
+            self,
+            "Processing",
+            config=config,
+            vpc=network.vpc,
+            subnets=network.subnets,
+            key=self.key,
+        )
+        job_code = JobCode(self, "JobCode", package=job_package, mode=config.emr_mode)
+        warehouse = Warehouse(
+            self,
+            "Warehouse",
+            config=config,
+            vpc=network.vpc,
+            subnets=network.subnets,
+            key=self.key,
+        )
+        monitoring = Monitoring(self, "Monitoring", config=config, key=self.key)
+        table_names = [table.name for table in TABLES]
+        orchestration = Orchestration(
+            self,
+            "Orchestration",
+            config=config,
+            key=self.key,
+            sql=sql,
+            spark_job=job_code.spark_job,
+            processing=processing,
+            warehouse=warehouse,
+            raw_bucket=storage.raw,
+            raw_prefix=RAW_EVENTS_PREFIX,
+            curated_bucket=storage.curated,
+            logs_bucket=storage.artifacts,
+            logs_prefix=EMR_LOGS_PREFIX,
+            topic=monitoring.topic,
+            table_names=table_names,
+        )
+        if config.emr_mode == "cluster":
+            # EMR needs the instance profile before the first CreateCluster call.
+            orchestration.state_machine.node.add_dependency(processing.instance_profile)
+        monitoring.observe(
+            state_machine=orchestration.state_machine,
+            processing_integration_arn=orchestration.processing_integration_arn,
+            table_names=table_names,
+        )
+
+        # -- grants where the parts meet ------------------------------------------------------
+        job_role = processing.job_role
+        allow_read(storage.raw, job_role, prefixes=[RAW_EVENTS_PREFIX], sid="RawEvents")
+        allow_read(storage.curated, job_role, sid="Curated")
+        allow_write(storage.curated, job_role, sid="Curated")
+        allow_write(storage.artifacts, job_role, prefixes=[EMR_LOGS_PREFIX], sid="EmrLogs")
+        job_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="JobCode",
+                actions=["s3:GetObject"],
+                resources=list(job_code.spark_job.object_arns),
+            )
+        )
+        # COPY reads the run's Parquet and COPY manifests: the curated bucket's runs/ only.
+        allow_read(storage.curated, warehouse.copy_role, prefixes=["runs/"], sid="CuratedRuns")
+
+        self.storage, self.network, self.processing = storage, network, processing
+        self.warehouse, self.monitoring, self.orchestration = warehouse, monitoring, orchestration
+
+        # -- outputs -----------------------------------------------------------------------------
+        outputs = {
+            "RawBucketName": (storage.raw.bucket_name, "raw events: s3://<this>/events/dt=.../"),
+            "CuratedBucketName": (storage.curated.bucket_name, "star-schema Parquet, manifests"),
+            "ArtifactsBucketName": (storage.artifacts.bucket_name, "EMR logs"),
+            "AccessLogsBucketName": (storage.access_logs.bucket_name, "S3 server access logs"),
+            "StateMachineArn": (orchestration.state_machine.state_machine_arn, "the pipeline"),
+            "RedshiftWorkgroupName": (warehouse.workgroup_name, "Redshift Serverless workgroup"),
+            "RedshiftEndpoint": (warehouse.endpoint_address, "host name, port 5439, TLS only"),
+            "RedshiftJdbcUrl": (warehouse.jdbc_url, "JDBC URL for BI tools (Metabase etc.)"),
+            "RedshiftAdminSecretArn": (
+                warehouse.admin_secret.secret_arn,
+                "Secrets Manager secret with username and password",
+            ),
+            "AlertsTopicArn": (monitoring.topic.topic_arn, "SNS topic for failures"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """Three AZs even without a concrete environment (Redshift Serverless needs three)."""
+        return [Fn.select(i, Fn.get_azs()) for i in range(AZ_COUNT)]
