@@ -19,3 +19,12 @@ app = typer.Typer(
 from liberta.generator.cli import generate  # noqa: E402
 
 app.command("generate")(generate)
+from liberta.pipeline.cli import run, runs  # noqa: E402
+from liberta.pipeline.demo_cli import demo  # noqa: E402
+from liberta.report.cli import kpis, report  # noqa: E402
+
+app.command("run")(run)
+app.command("runs")(runs)
+app.command("report")(report)
+app.command("kpis")(kpis)
+app.command("demo")(demo)

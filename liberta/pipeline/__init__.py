@@ -1,0 +1,1 @@
+"""The local pipeline: the state machine's steps on one machine (`liberta run`, `liberta demo`)."""

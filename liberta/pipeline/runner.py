@@ -1,0 +1,224 @@
+"""The local pipeline: the state machine's steps, in its order, on one machine.
+
+Bootstrap -> ReadWatermark -> ProcessEvents -> LoadWarehouse -> CheckQuality -> Notify.
+The Spark step is the EMR step's own entry (`emr_jobs.main.run`), the load is the same SQL the
+Redshift load runs (rendered for Postgres), so a local run exercises what AWS runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from liberta.config import Profile
+from liberta.pipeline.progress import Progress, SparkStageWatcher
+from liberta.pipeline.window import Window, choose_window, new_run_id
+
+
+class PipelineError(RuntimeError):
+    """A step failed; the warehouse is as it was before the run."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step {step} failed: {cause}")
+        self.step = step
+        self.cause = cause
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRequest:
+    since: datetime | None = None
+    until: datetime | None = None
+    full_refresh: bool = False
+    run_id: str | None = None
+
+
+@dataclass(kw_only=True)
+class RunReport:
+    run_id: str
+    profile: str
+    window: Window | None = None
+    status: str = "running"
+    manifest_uri: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    high_water_mark: str | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "profile": self.profile,
+            "status": self.status,
+            "window": None
+            if self.window is None
+            else {
+                "since": self.window.since.isoformat(),
+                "until": self.window.until.isoformat(),
+                "full_refresh": self.window.full_refresh,
+            },
+            "manifest": self.manifest_uri,
+            "counts": self.counts,
+            "quarantine_by_reason": self.quarantine_by_reason,
+            "rows": self.rows,
+            "high_water_mark": self.high_water_mark,
+            "step_seconds": {k: round(v, 3) for k, v in self.step_seconds.items()},
+            "error": self.error,
+        }
+
+
+@dataclass(kw_only=True)
+class Pipeline:
+    """One local pipeline: a profile, a warehouse URL and a way to get a SparkSession."""
+
+    profile: Profile
+    db_url: str
+    spark_factory: Callable[[], Any]
+    progress: Progress
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def run(self, request: RunRequest) -> RunReport:
+        now = self.clock()
+        report = RunReport(run_id=request.run_id or new_run_id(now), profile=self.profile.name)
+        try:
+            self._run_steps(request, report, now)
+        except PipelineError as failure:
+            report.status = "failed"
+            report.error = str(failure)
+            self._record_failure(report, failure.step)
+            raise
+        report.status = "succeeded"
+        return report
+
+    @contextmanager
+    def _step(self, name: str, description: str, report: RunReport) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            with self.progress.step(name, description):
+                yield
+        except PipelineError:
+            raise
+        except Exception as exc:  # any failure of a step stops the run, named by its step
+            raise PipelineError(name, exc) from exc
+        finally:
+            report.step_seconds[name] = time.monotonic() - started
+
+    def _run_steps(self, request: RunRequest, report: RunReport, now: datetime) -> None:
+        from liberta.warehouse.db import bootstrap, connect
+        from liberta.warehouse.sql import Dialect, watermark_query
+
+        with (
+            self._step("bootstrap", "Bootstrap warehouse schema", report),
+            connect(self.db_url) as conn,
+        ):
+            bootstrap(conn)
+
+        with self._step("read_watermark", "Read high-water mark", report):
+            with connect(self.db_url) as conn:
+                row = conn.execute(watermark_query(Dialect.POSTGRES)).fetchone()
+            hwm = _as_utc(row[0]) if row and row[0] is not None else None
+            report.window = choose_window(
+                high_water_mark=hwm,
+                lookback=self.profile.lookback,
+                now=now,
+                since=request.since,
+                until=request.until,
+                full_refresh=request.full_refresh,
+            )
+
+        with self._step("process", f"Process events ({report.window.describe()})", report):
+            manifest = self._process(report)
+            report.manifest_uri = manifest_uri_of(self.profile.curated_uri, report.run_id)
+            report.counts = dict(manifest["counts"])
+            report.quarantine_by_reason = dict(manifest["quarantine"]["by_reason"])
+            report.high_water_mark = manifest.get("high_water_mark")
+
+        with self._step("load", "Load warehouse (one transaction)", report):
+            from liberta.warehouse.loader import load_run
+
+            result = load_run(self.db_url, report.manifest_uri)
+            report.rows = rows_by_table(result)
+
+        with self._step("check", "Check quality", report):
+            violations = run_post_load_checks(self.db_url)
+            if violations:
+                raise QualityCheckFailed(violations)
+
+    def _process(self, report: RunReport) -> dict[str, Any]:
+        from emr_jobs.config import JobConfig
+        from emr_jobs.main import run as run_job
+
+        window = report.window
+        assert window is not None
+        config = JobConfig(
+            raw=self.profile.raw_uri,
+            curated=self.profile.curated_uri,
+            run_id=report.run_id,
+            since=window.since,
+            until=window.until,
+            full_refresh=window.full_refresh,
+            max_bad_share=self.profile.max_bad_share,
+        )
+        spark = self.spark_factory()
+        with SparkStageWatcher(spark.sparkContext, self.progress):
+            return run_job(spark, config)
+
+    def _record_failure(self, report: RunReport, failed_step: str) -> None:
+        from liberta.warehouse.db import connect
+        from liberta.warehouse.runs import record_failed_run
+
+        if failed_step == "load":
+            return  # the load logs its own failures, after its rollback
+        try:
+            with connect(self.db_url, autocommit=True) as conn:
+                record_failed_run(
+                    conn,
+                    run_id=report.run_id,
+                    full_refresh=report.window.full_refresh if report.window else None,
+                    error=report.error or "unknown error",
+                )
+        except Exception as exc:  # the warehouse itself may be what failed
+            report.error = f"{report.error} (and the failure could not be logged: {exc})"
+
+
+class QualityCheckFailed(RuntimeError):
+    def __init__(self, violations: dict[str, list[tuple]]) -> None:
+        lines = [
+            f"{name}: {len(rows)} violation(s), e.g. {rows[0]}" for name, rows in violations.items()
+        ]
+        super().__init__("quality checks failed: " + "; ".join(lines))
+        self.violations = violations
+
+
+def run_post_load_checks(db_url: str) -> dict[str, list[tuple]]:
+    """The CheckQuality step: every check query must return no rows."""
+    from liberta.warehouse.db import connect
+    from liberta.warehouse.sql import Dialect, check_queries
+
+    violations: dict[str, list[tuple]] = {}
+    with connect(db_url) as conn:
+        for name, sql in check_queries(Dialect.POSTGRES).items():
+            rows = conn.execute(sql).fetchall()
+            if rows:
+                violations[name] = [tuple(r) for r in rows[:5]]
+    return violations
+
+
+def manifest_uri_of(curated_uri: str, run_id: str) -> str:
+    return f"{curated_uri.rstrip('/')}/runs/{run_id}/manifest.json"
+
+
+def rows_by_table(result: Any) -> dict[str, dict[str, int]]:
+    return {
+        name: {"staged": s.rows_staged, "inserted": s.rows_inserted, "updated": s.rows_updated}
+        for name, s in result.tables.items()
+    }
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,66 @@
+"""Which raw window a run processes: explicit, or from the warehouse high-water mark."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+# With no watermark yet (first run) the window starts here: every partition is read.
+BEGINNING_OF_TIME = datetime(2010, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    since: datetime
+    until: datetime
+    full_refresh: bool
+
+    def describe(self) -> str:
+        mode = "full refresh" if self.full_refresh else "incremental"
+        return f"{self.since:%Y-%m-%dT%H:%M:%SZ} .. {self.until:%Y-%m-%dT%H:%M:%SZ} ({mode})"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO-8601 date or timestamp; naive values are UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a timestamp: {text!r} (use ISO-8601, e.g. 2026-11-01 or 2026-11-01T06:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def choose_window(
+    *,
+    high_water_mark: datetime | None,
+    lookback: timedelta,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    full_refresh: bool = False,
+) -> Window:
+    """Explicit bounds win; otherwise start `lookback` before the watermark so late files count.
+
+    Reprocessing the lookback is harmless: the load merges idempotently.
+    """
+    end = until or now
+    if full_refresh:
+        start = since or BEGINNING_OF_TIME
+    elif since is not None:
+        start = since
+    elif high_water_mark is not None:
+        start = high_water_mark - lookback
+    else:
+        start = BEGINNING_OF_TIME
+    if start >= end:
+        raise ValueError(
+            f"empty window: since {start.isoformat()} is not before until {end.isoformat()}"
+        )
+    return Window(since=start, until=end, full_refresh=full_refresh)
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable by time, unique across concurrent starts."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
