@@ -190,12 +190,12 @@ def make_players(world: World, rng: random.Random) -> list[Player]:
 
         # retention: most players leave on day 0, a few stay for months
         r = rng.random()
-        if r < 0.35:
+        if r < 0.38:
             lifetime, activity = 0, 0.0
-        elif r < 0.70:
+        elif r < 0.73:
             lifetime, activity = geometric(rng, 3), rng.uniform(0.35, 0.8)
-        elif r < 0.90:
-            lifetime, activity = geometric(rng, 20), rng.uniform(0.45, 0.9)
+        elif r < 0.93:
+            lifetime, activity = geometric(rng, 12), rng.uniform(0.45, 0.9)
         else:
             lifetime, activity = 30 + geometric(rng, 120), rng.uniform(0.6, 0.95)
         install_day = (p.install_ts - ws) // DAY
@@ -251,9 +251,9 @@ def plan_sessions(world: World, players: list[Player], rng: random.Random) -> li
         install_day = (p.install_ts - ws) // DAY
         tz = tz_of[p.country]
         for offset, base in zip(p.active_days, counts, strict=True):
-            n = _scaled(rng, base, factor)
-            if offset == 0:
-                n = max(1, n)
+            # an active day keeps at least one session: the retention curve is the truth,
+            # a small event budget makes sessions shorter rather than days disappear
+            n = max(1, _scaled(rng, base, factor))
             day_start = ws + (install_day + offset) * DAY
             lo = p.install_ts + 600 if offset == 0 else day_start
             hi = min(day_start + DAY, we - LAST_START_MARGIN)

@@ -38,9 +38,9 @@ def long_running(
     """Forty days and many players, no faults: enough for retention and payer shares."""
     return make_dataset(
         "long",
-        events=120_000,
+        events=100_000,
         days=40,
-        players=3_000,
+        players=2_000,
         duplicate_rate=0.0,
         late_rate=0.0,
         corrupt_rate=0.0,
