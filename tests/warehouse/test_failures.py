@@ -1,0 +1,197 @@
+"""Every failure rolls the whole load back, names the table/file, and logs a failed run."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from emr_jobs.tables import F_EVENT
+from liberta.warehouse.errors import LoadError
+from liberta.warehouse.loader import LoadConfig, load_run
+from liberta.warehouse.runs import list_runs
+
+from .dataset import RUN_A, RUN_B, run_a, run_b
+from .rundir import arrow_table, entry_path, write_run
+from .snapshot import snapshot
+
+
+@pytest.fixture
+def loaded_a(conn, tmp_path):
+    load_run(conn, write_run(tmp_path, "run-a", run_a(), **RUN_A))
+    return conn
+
+
+def assert_fails_unchanged(conn, manifest_uri, *needles):
+    before = snapshot(conn)
+    with pytest.raises(LoadError) as failure:
+        load_run(conn, manifest_uri)
+    for needle in needles:
+        assert needle in str(failure.value)
+    assert snapshot(conn) == before
+    latest = list_runs(conn, limit=1)[0]
+    assert latest.status == "failed"
+    assert str(failure.value)[:200] in (latest.error or "")
+    return str(failure.value)
+
+
+def test_corrupt_parquet_of_the_last_table_leaves_everything_unchanged(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    corrupt = entry_path(uri, "f_revenue")
+    corrupt.write_bytes(b"PAR1" + b"\x00" * 40 + b"not parquet at all" + b"PAR1")
+    manifest_path = Path(uri.removeprefix("file://"))
+    manifest = json.loads(manifest_path.read_text())
+    manifest["tables"]["f_revenue"]["entries"][0]["meta"]["content_length"] = corrupt.stat().st_size
+    manifest_path.write_text(json.dumps(manifest))
+    assert_fails_unchanged(loaded_a, uri, "f_revenue", str(corrupt), "not readable Parquet")
+
+
+def test_missing_file(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    missing = entry_path(uri, "f_event")
+    missing.unlink()
+    assert_fails_unchanged(loaded_a, uri, "table f_event", str(missing), "missing")
+
+
+def test_truncated_file_is_caught_by_its_size(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    path = entry_path(uri, "d_user")
+    path.write_bytes(path.read_bytes()[:-10])
+    assert_fails_unchanged(loaded_a, uri, "table d_user", str(path), "the manifest says")
+
+
+def test_schema_mismatch_names_column_and_file(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    path = entry_path(uri, "f_event")
+    table = arrow_table(F_EVENT, run_b()["f_event"])
+    pq.write_table(table.set_column(0, "event_key", table["event_key"].cast(pa.string())), path)
+    manifest_path = Path(uri.removeprefix("file://"))
+    manifest = json.loads(manifest_path.read_text())
+    manifest["tables"]["f_event"]["entries"][0]["meta"]["content_length"] = path.stat().st_size
+    manifest_path.write_text(json.dumps(manifest))
+    assert_fails_unchanged(loaded_a, uri, "table f_event", str(path), "'event_key'", "bigint")
+
+
+def test_columns_out_of_order(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    path = entry_path(uri, "f_event")
+    table = arrow_table(F_EVENT, run_b()["f_event"])
+    names = table.column_names
+    pq.write_table(table.select([names[1], names[0], *names[2:]]), path)
+    manifest_path = Path(uri.removeprefix("file://"))
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["tables"]["f_event"]["entries"][0]["meta"]
+    manifest_path.write_text(json.dumps(manifest))
+    assert_fails_unchanged(loaded_a, uri, "table f_event", "column 1 is 'user_key'")
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda m: m["tables"].pop("d_item"), "tables.d_item is missing"),
+        (lambda m: m.update(format_version=2), "format_version must be 1"),
+        (lambda m: m.update(run_id="x'; DROP TABLE analysis.d_user; --"), "run_id must match"),
+        (lambda m: m["counts"].update(read=999), "counts.read (999)"),
+        (lambda m: m.update(high_water_mark="yesterday"), "high_water_mark must be"),
+        (lambda m: m["tables"]["d_user"].update(rows=-1), "tables.d_user.rows"),
+    ],
+)
+def test_bad_manifest_names_the_field(loaded_a, tmp_path, edit, needle):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    path = Path(uri.removeprefix("file://"))
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+    before = snapshot(loaded_a)
+    with pytest.raises(LoadError, match="bad run manifest") as failure:
+        load_run(loaded_a, uri)
+    assert needle in str(failure.value) and str(path) in str(failure.value)
+    assert snapshot(loaded_a) == before
+
+
+def test_manifest_not_json(loaded_a, tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("{not json")
+    with pytest.raises(LoadError, match=r"bad run manifest .*manifest.json: not valid JSON"):
+        load_run(loaded_a, path.as_uri())
+
+
+def test_row_count_mismatch_fails_the_quality_gate(loaded_a, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    path = Path(uri.removeprefix("file://"))
+    manifest = json.loads(path.read_text())
+    manifest["tables"]["f_event"]["rows"] = 7
+    path.write_text(json.dumps(manifest))
+    assert_fails_unchanged(
+        loaded_a, uri, "quality gate failed", "row_count f_event: staging has 6 rows, the run "
+        "manifest says 7",
+    )  # fmt: skip
+
+
+def test_orphan_fact_fails_the_quality_gate(loaded_a, tmp_path):
+    rows = run_b()
+    rows["f_event"][0]["user_key"] = 999  # no such user in the run or in the warehouse
+    uri = write_run(tmp_path, "run-b", rows, **RUN_B)
+    assert_fails_unchanged(
+        loaded_a, uri, "orphan_fact f_event: 1 rows whose user_key is in neither staging nor"
+    )
+
+
+def test_conflicting_duplicate_key_fails_the_quality_gate(loaded_a, tmp_path):
+    rows = run_b()
+    twin = dict(rows["f_event"][1], length_s=1)  # same event_key, different content
+    rows["f_event"].append(twin)
+    uri = write_run(tmp_path, "run-b", rows, **RUN_B)
+    assert_fails_unchanged(loaded_a, uri, "keys_unique f_event", "e.g. 1010")
+
+
+def test_exact_duplicate_rows_are_harmless(loaded_a, tmp_path):
+    rows = run_b()
+    rows["f_event"].append(dict(rows["f_event"][1]))
+    load_run(loaded_a, write_run(tmp_path, "run-b", rows, **RUN_B))
+    assert loaded_a.execute("SELECT count(*) FROM analysis.f_event").fetchone() == (14,)
+
+
+def test_the_gate_procedure_raises_by_itself(conn):
+    """The Redshift path has no Python: etl.assert_load_gate() must abort on its own."""
+    with conn.transaction():
+        conn.execute("CALL etl.clear_staging()")
+        conn.execute("INSERT INTO staging.expected_rows VALUES ('d_user', 5)")
+        with pytest.raises(psycopg.errors.RaiseException, match="row_count d_user: staging has"):
+            conn.execute("CALL etl.assert_load_gate()")
+        raise psycopg.Rollback()
+
+
+def test_a_concurrent_load_fails_clearly_after_the_lock_timeout(loaded_a, db_url, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    before = snapshot(loaded_a)
+    with psycopg.connect(db_url) as holder:
+        holder.execute("LOCK etl.run_lock")
+        with pytest.raises(LoadError, match=r"another load holds etl\.run_lock"):
+            load_run(db_url, uri, config=LoadConfig(lock_timeout_s=0.2))
+        holder.rollback()
+    assert snapshot(loaded_a) == before
+
+
+def test_a_concurrent_load_waits_for_the_lock_then_runs(loaded_a, db_url, tmp_path):
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    results = []
+    with psycopg.connect(db_url) as holder:
+        holder.execute("LOCK etl.run_lock")
+        worker = threading.Thread(
+            target=lambda: results.append(load_run(db_url, uri, config=LoadConfig()))
+        )
+        worker.start()
+        time.sleep(0.3)
+        # While the lock is held, the second load has merged nothing.
+        assert loaded_a.execute("SELECT count(*) FROM analysis.f_event").fetchone() == (9,)
+        holder.rollback()
+    worker.join(timeout=60)
+    assert results and results[0].run_id == "run-b"
+    assert loaded_a.execute("SELECT count(*) FROM analysis.f_event").fetchone() == (14,)

@@ -1,0 +1,214 @@
+"""The SQL of redshift_sql/: rendering rules, Redshift parsing, the load batch, the bootstrap."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+from emr_jobs.tables import TABLES
+from liberta.warehouse.db import bootstrap
+from liberta.warehouse.sql import (
+    LOAD_PLACEHOLDER_SOURCES,
+    LOAD_STEPS,
+    REDSHIFT_BATCH_LIMIT,
+    Dialect,
+    SqlTemplateError,
+    apply_markers,
+    bootstrap_statements,
+    check_queries,
+    load_placeholders,
+    redshift_failed_run_statement,
+    redshift_load_batch,
+    split_statements,
+    sql_files,
+    sql_root,
+    statements,
+    to_psycopg,
+    watermark_query,
+)
+
+ALL_FILES = [p for folder in ("ddl", "views", "load", "etl", "checks") for p in sql_files(folder)]
+# sqlglot has no grammar for these two; they are checked by the pattern instead.
+COMMAND_PATTERNS = {
+    "CALL": re.compile(r"CALL etl\.[a-z_]+\(\)"),
+    "LOCK": re.compile(r"LOCK etl\.run_lock"),
+}
+
+
+def test_markers_keep_one_dialect():
+    text = "a /*redshift: ENCODE az64 */, b /*postgres: now() */ c\n"
+    assert apply_markers(text, Dialect.REDSHIFT) == "a ENCODE az64, b  c\n"
+    assert apply_markers(text, Dialect.POSTGRES) == "a , b now() c\n"
+    with pytest.raises(SqlTemplateError, match="unknown dialect marker '/\\*redshfit:'"):
+        apply_markers("/*redshfit: x */", Dialect.REDSHIFT, where="f.sql")
+
+
+def test_placeholders_become_bound_parameters_on_postgres():
+    sql = "SELECT '${run_id}', ${rows} WHERE x LIKE '50%' -- ${not_this}"
+    assert to_psycopg(sql) == "SELECT %(run_id)s, %(rows)s WHERE x LIKE '50%%' -- ${not_this}"
+    assert to_psycopg("SELECT '100%'") == "SELECT '100%'"
+    with pytest.raises(SqlTemplateError, match="inside the longer string"):
+        to_psycopg("SELECT '${prefix}/x.manifest'")
+
+
+def test_split_statements_respects_quotes_comments_and_dollar_bodies():
+    sql = "SELECT ';'; -- a; comment\nCREATE PROCEDURE p() AS $$ BEGIN x; y; END; $$;\n/* z; */"
+    assert split_statements(sql) == [
+        "SELECT ';'",
+        "-- a; comment\nCREATE PROCEDURE p() AS $$ BEGIN x; y; END; $$",
+    ]
+
+
+def substituted(statement: str) -> str:
+    """As the state machine's States.Format would: numbers and booleans bare, text quoted."""
+    statement = statement.replace("${full_refresh}", "false")
+    return re.sub(r"(?<!')\$\{[a-z_0-9]+\}(?!')", "0", statement)
+
+
+@pytest.mark.parametrize("relpath", ALL_FILES)
+def test_redshift_rendering_parses_in_the_redshift_dialect(relpath):
+    rendered = [substituted(s) for s in statements(relpath, Dialect.REDSHIFT)]
+    assert rendered, f"{relpath} renders no statement for Redshift"
+    for statement in rendered:
+        (tree,) = sqlglot.parse(statement, read="redshift", error_level=ErrorLevel.RAISE)
+        if isinstance(tree, exp.Command):
+            code = "\n".join(
+                line for line in statement.splitlines() if not line.lstrip().startswith("--")
+            ).strip()
+            keyword = code.split()[0].upper()
+            assert keyword in COMMAND_PATTERNS, f"{relpath}: sqlglot cannot parse {code[:80]}"
+            assert COMMAND_PATTERNS[keyword].fullmatch(code), code
+
+
+def test_the_parse_check_can_fail():
+    with pytest.raises(sqlglot.errors.ParseError):
+        sqlglot.parse("SELECT FROM WHERE (", read="redshift", error_level=ErrorLevel.RAISE)
+
+
+def test_postgres_rendering_has_no_redshift_only_syntax():
+    for relpath in ALL_FILES:
+        text = "\n".join(statements(relpath, Dialect.POSTGRES)).upper()
+        for word in (
+            "ENCODE ",
+            "DISTKEY",
+            "SORTKEY",
+            "DISTSTYLE",
+            "IAM_ROLE",
+            "GETDATE",
+            "SYSDATE",
+        ):
+            assert word not in text, f"{relpath} renders {word} for Postgres"
+
+
+def test_redshift_load_batch_is_one_data_api_batch():
+    batch = redshift_load_batch()
+    assert len(batch) <= REDSHIFT_BATCH_LIMIT
+    assert batch[0] == "LOCK etl.run_lock"
+    copies = [s for s in batch if s.startswith("COPY")]
+    assert len(copies) == len(TABLES)
+    for table in TABLES:
+        assert any(
+            f"COPY staging.{table.name}\nFROM '${{copy_prefix}}/{table.name}.manifest'" in s
+            and "IAM_ROLE '${iam_role}'" in s
+            and "FORMAT AS PARQUET" in s
+            and s.rstrip().endswith("MANIFEST")
+            for s in copies
+        ), table.name
+    gate = batch.index("CALL etl.assert_load_gate()")
+    merges = [i for i, s in enumerate(batch) if s.startswith(("MERGE", "INSERT INTO analysis"))]
+    assert len(merges) == len(TABLES) and min(merges) > gate
+    assert "TRUNCATE" not in "\n".join(batch).upper()
+    assert batch[-2].startswith("INSERT INTO etl.load_log")
+    # States.Format reads braces and backslashes: only the placeholders may contain braces.
+    without_placeholders = re.sub(r"\$\{[a-z_0-9]+\}", "", "\n".join(batch))
+    assert not re.search(r"[{}\\]", without_placeholders)
+
+
+def test_every_load_placeholder_has_a_documented_source():
+    assert set(load_placeholders()) == set(LOAD_PLACEHOLDER_SOURCES)
+    assert "copy_prefix" in load_placeholders() and "iam_role" in load_placeholders()
+
+
+def test_failed_run_statement_uses_data_api_parameters():
+    sql = redshift_failed_run_statement()
+    assert ":run_id" in sql and ":error" in sql and "${" not in sql
+    sqlglot.parse(sql.replace(":", "__p_"), read="redshift", error_level=ErrorLevel.RAISE)
+
+
+def test_load_steps_and_bootstrap_files_exist():
+    for relpath in LOAD_STEPS:
+        assert (sql_root() / relpath).is_file()
+    assert bootstrap_statements(Dialect.REDSHIFT)[0].endswith(
+        "CREATE SCHEMA IF NOT EXISTS analysis"
+    )
+
+
+def test_bootstrap_applies_cleanly_twice(conn):
+    assert bootstrap(conn) == len(bootstrap_statements(Dialect.POSTGRES))
+    bootstrap(conn)
+    views = conn.execute(
+        "SELECT count(*) FROM information_schema.views WHERE table_schema = 'analysis'"
+    ).fetchone()
+    assert views == (11,)
+
+
+PG_TYPES = {
+    "bigint": "bigint", "int": "integer", "smallint": "smallint", "boolean": "boolean",
+    "double": "double precision", "date": "date", "timestamp": "timestamp without time zone",
+    "decimal(18,6)": "numeric(18,6)",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("schema", ["analysis", "staging"])
+def test_ddl_matches_the_star_schema_contract(conn, schema):
+    for table in TABLES:
+        columns = conn.execute(
+            "SELECT column_name, data_type, character_maximum_length, numeric_precision,"
+            " numeric_scale, is_nullable FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            (schema, table.name),
+        ).fetchall()
+        assert [c[0] for c in columns] == table.column_names, table.name
+        for column, (_, data_type, length, precision, scale, nullable) in zip(
+            table.columns, columns, strict=True
+        ):
+            if column.type.startswith("varchar"):
+                assert (data_type, length) == ("character varying", int(column.type[8:-1]))
+            elif data_type == "numeric":
+                assert f"numeric({precision},{scale})" == PG_TYPES[column.type]
+            else:
+                assert data_type == PG_TYPES[column.type], (table.name, column.name)
+            assert (nullable == "YES") == column.nullable, (table.name, column.name)
+
+
+def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path):
+    from liberta.warehouse.loader import load_run
+
+    from .dataset import RUN_A, run_a
+    from .rundir import write_run
+
+    load_run(conn, write_run(tmp_path, "run-a", run_a(), **RUN_A))
+    queries = check_queries(Dialect.POSTGRES)
+    assert set(queries) == {"keys_unique", "no_null_keys", "no_orphan_facts"}
+    for query in queries.values():
+        assert conn.execute(query).fetchall() == []
+    # Postgres enforces the keys Redshift only declares: lift them inside a rolled-back
+    # transaction to show that the checks see what Redshift would let through.
+    with conn.transaction():
+        conn.execute("ALTER TABLE analysis.f_event DISABLE TRIGGER ALL")
+        conn.execute("ALTER TABLE analysis.d_item DROP CONSTRAINT d_item_pkey CASCADE")
+        conn.execute("UPDATE analysis.f_event SET user_key = 999 WHERE event_key = 1001")
+        conn.execute("INSERT INTO analysis.d_item SELECT * FROM analysis.d_item")
+        assert conn.execute(queries["no_orphan_facts"]).fetchall() == [
+            ("no_orphan_facts", "f_event", "1 rows whose user_key has no row in d_user, e.g. 999")
+        ]
+        assert conn.execute(queries["keys_unique"]).fetchall() == [
+            ("keys_unique", "d_item", "1 duplicated key value(s), e.g. 401")
+        ]
+        raise psycopg.Rollback()
+    assert conn.execute(watermark_query(Dialect.POSTGRES)).fetchall() != []
