@@ -437,7 +437,7 @@ class Orchestration(Construct):
             start, done = self._batch_sql(
                 f"BootstrapSchema{suffix}",
                 f"bootstrap{suffix}",
-                [RenderedStatement(statement, False) for statement in chunk],
+                [RenderedStatement(single_line(statement), False) for statement in chunk],
             )
             if last is None:
                 first = start

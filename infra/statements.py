@@ -26,9 +26,22 @@ def placeholders(sql: str) -> list[str]:
     return seen
 
 
+# How CDK encodes a not-yet-resolved value (bucket name, role ARN) inside a string. These
+# markers must pass through unescaped so CDK can still substitute them; what they resolve to
+# (names and ARNs) holds none of the special characters.
+CDK_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
+
+
 def escape_intrinsic(text: str) -> str:
     """`text` as the body of a single-quoted intrinsic-function string literal."""
-    return "".join(_INTRINSIC_SPECIAL.get(ch, ch) for ch in text)
+    out: list[str] = []
+    pos = 0
+    for token in CDK_TOKEN.finditer(text):
+        out.extend(_INTRINSIC_SPECIAL.get(ch, ch) for ch in text[pos : token.start()])
+        out.append(token.group(0))
+        pos = token.end()
+    out.extend(_INTRINSIC_SPECIAL.get(ch, ch) for ch in text[pos:])
+    return "".join(out)
 
 
 def single_line(sql: str) -> str:

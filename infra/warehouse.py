@@ -103,7 +103,6 @@ class Warehouse(Construct):
             log_exports=list(AUDIT_LOG_EXPORTS),
         )
         self.namespace.apply_removal_policy(removal)
-        self.namespace.node.add_dependency(self.admin_secret)
 
         self.workgroup = rss.CfnWorkgroup(
             self,
