@@ -28,3 +28,7 @@ app.command("runs")(runs)
 app.command("report")(report)
 app.command("kpis")(kpis)
 app.command("demo")(demo)
+from liberta.warehouse.cli import db_app, load  # noqa: E402
+
+app.add_typer(db_app, name="db")
+app.command("load")(load)
