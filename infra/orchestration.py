@@ -220,7 +220,7 @@ class Orchestration(Construct):
             ],
         )
         checks_start, checks_done = self._checks(sql.checks)
-        metrics = self._publish_metrics()
+        metrics, metrics_skipped = self._publish_metrics()
         done = sfn.Succeed(self, "Done")
         if config.notify_success:
             notify_success = tasks.SnsPublish(
@@ -256,6 +256,7 @@ class Orchestration(Construct):
         load_done.next(checks_start)
         checks_done.next(metrics)
         metrics.next(finish)
+        metrics_skipped.next(finish)
 
         log_group = encrypted_log_group(
             self,
@@ -951,7 +952,7 @@ class Orchestration(Construct):
         assert first is not None and previous is not None
         return first, previous
 
-    def _publish_metrics(self) -> tasks.CallAwsService:
+    def _publish_metrics(self) -> tuple[tasks.CallAwsService, sfn.Pass]:
         dims = [{"Name": "Stage", "Value": self._config.name}]
         metric_data: list[dict[str, object]] = [
             {
@@ -984,12 +985,9 @@ class Orchestration(Construct):
         )
         self._retry(task)
         # Metrics are observability, not data: a failure is reported but the run succeeded.
-        task.add_catch(
-            sfn.Pass(self, "MetricsNotPublished", result_path=sfn.JsonPath.DISCARD),
-            errors=["States.ALL"],
-            result_path="$.metrics_error",
-        )
-        return task
+        skipped = sfn.Pass(self, "MetricsNotPublished", result_path=sfn.JsonPath.DISCARD)
+        task.add_catch(skipped, errors=["States.ALL"], result_path="$.metrics_error")
+        return task, skipped
 
     def _grant_runtime(self, role: iam.IRole) -> None:
         """What the state machine needs beyond what the task classes grant themselves."""
