@@ -43,3 +43,4 @@ package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) 
 .PHONY: bench
 bench: $(PY_STAMP) ## measure the generator, the Spark job and the warehouse load; writes bench-results/
 	@mkdir -p bench-results
+	$(BIN)/python -m bench.generator

@@ -135,11 +135,12 @@ class Renderer:
             code: cur.usd_per_unit / 10**cur.minor_digits for code, cur in world.currencies.items()
         }
         self.files_per_day = cfg.files_per_day
+        self.ws, self.we = cfg.window_start_ts, cfg.window_end_ts
         self.pending: dict[int, DayLines] = {}
 
     # ----------------------------------------------------------------------------------
     def run(self, sessions: list[PlannedSession], emit: Callable[[DayLines], None]) -> None:
-        ws = self.world.config.window_start_ts
+        ws = self.ws
         for s in sessions:
             start_day = (s.start - ws) // DAY
             for day in sorted(d for d in self.pending if d < start_day):
@@ -178,13 +179,14 @@ class Renderer:
         levels = pools["levels"]
         n_levels = len(levels)
         online_conn = pools["connections"]
-        ws, we = cfg.window_start_ts, cfg.window_end_ts
+        ws, we = self.ws, self.we
         F = self.files_per_day
         late_rate = cfg.late_rate
-        dup_rate = cfg.duplicate_rate
-        corrupt_rate = cfg.corrupt_rate
         benign_rate = cfg.benign_variant_rate
-        arrival_float_rate = benign_rate / 4
+        p_corrupt = cfg.corrupt_rate
+        p_arrival_float = benign_rate / 4
+        p_late = late_rate
+        p_dup = cfg.duplicate_rate
 
         p = s.player
         n_mid = s.middle
@@ -280,15 +282,18 @@ class Renderer:
             arr = upload if offline else t + 1 + int(rand() * 20)
 
             kind = None
-            if corrupt_rate and rand() < corrupt_rate:
+            arr_text = arr
+            # independent draws: the rare things must not be correlated with each other
+            if p_corrupt and rand() < p_corrupt:
                 kind = FAULT_KINDS[int(rand() * 8)]
                 if kind == "future_clock":
                     cts = arr + TIME_CORRECTION_LIMIT + 3600 + int(rand() * 400 * DAY)
                     truth.future_clock += 1
-            arr_text = arr
-            if rand() < arrival_float_rate:
+            if rand() < p_arrival_float:
                 arr_text = f"{arr}.0"
                 truth.benign_variants["arrival_ts_as_float"] += 1
+            late = p_late and rand() < p_late
+            dup = p_dup and rand() < p_dup
 
             line = (
                 f'{{"arrival_ts":{arr_text},{top},"data":{{"category":"{cat}",{body}'
@@ -297,7 +302,7 @@ class Renderer:
             day = (arr - ws) // DAY
             dl = self.pending.get(day) or self._bucket(day)
             f = ((arr - ws) % DAY) * F // DAY
-            if late_rate and rand() < late_rate:
+            if late:
                 f = F
                 truth.late_lines += 1
             dl.files[f].append(line)
@@ -318,7 +323,7 @@ class Renderer:
                 truth.invalid_by_detail[detail] += 1
                 if f == F:
                     truth.late_lines += 1
-            if dup_rate and rand() < dup_rate:
+            if dup:
                 target = f
                 if rand() < 0.4:
                     others = [x for x in range(F + (1 if late_rate else 0)) if x != f]
