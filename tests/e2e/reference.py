@@ -17,7 +17,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-CATEGORIES = {"user", "session_end", "business", "progression", "resource", "design", "error", "ads"}
+CATEGORIES = {
+    "user",
+    "session_end",
+    "business",
+    "progression",
+    "resource",
+    "design",
+    "error",
+    "ads",
+}
 EARLIEST_CLOCK = datetime(2010, 1, 1, tzinfo=UTC).timestamp()
 CURRENCIES_CSV = Path(__file__).resolve().parents[2] / "emr_jobs" / "data" / "currencies.csv"
 
