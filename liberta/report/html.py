@@ -71,6 +71,8 @@ svg .series { fill: none; stroke: #2563eb; stroke-width: 2; }
 svg .dot { fill: #2563eb; }
 svg .bar { fill: #059669; }
 .empty { color: #9aa5b1; }
+td.reasons { text-align: left; font-size: 12px; color: #3e4c59; }
+svg { max-width: 100%; height: auto; }
 """
 
 
@@ -154,12 +156,14 @@ def _runs_table(runs: list[RunSummary]) -> str:
         f"<td>{r.finished_at.strftime('%Y-%m-%d %H:%M') if r.finished_at else '–'}</td>"
         f"<td>{count(r.records_read)}</td><td>{count(r.valid)}</td>"
         f"<td>{count(r.quarantined)}</td><td>{count(r.duplicates)}</td>"
-        f"<td>{escape(', '.join(f'{k}: {v:,}' for k, v in r.reasons.items()) or '–')}</td></tr>"
+        f'<td class="reasons">'
+        f"{escape(', '.join(f'{k}: {v:,}' for k, v in r.reasons.items()) or '–')}</td></tr>"
         for r in runs
     )
     return (
         "<table><thead><tr><th>run</th><th>status</th><th>finished (UTC)</th><th>read</th>"
-        "<th>valid</th><th>quarantined</th><th>duplicates</th><th>quarantine reasons</th>"
+        "<th>valid</th><th>quarantined</th><th>duplicates</th>"
+        '<th style="text-align:left">quarantine reasons</th>'
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 

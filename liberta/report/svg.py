@@ -74,8 +74,17 @@ def _date_ticks(box: ChartBox, days: Sequence[date], x_of) -> list[str]:
         return []
     count = min(len(days), 6)
     indexes = sorted({round(i * (len(days) - 1) / max(count - 1, 1)) for i in range(count)})
+
+    def anchor(i: int) -> str:
+        # Keep the first and last labels inside the chart.
+        if len(days) > 1 and i == 0 and x_of(i) - box.left < 30:
+            return "start"
+        if len(days) > 1 and i == len(days) - 1 and box.width - box.right - x_of(i) < 30:
+            return "end"
+        return "middle"
+
     return [
-        f'<text x="{x_of(i):.1f}" y="{box.height - 12}" text-anchor="middle" class="tick">'
+        f'<text x="{x_of(i):.1f}" y="{box.height - 12}" text-anchor="{anchor(i)}" class="tick">'
         f"{days[i].isoformat()}</text>"
         for i in indexes
     ]
@@ -145,6 +154,7 @@ def _svg(box: ChartBox, parts: list[str], title: str) -> str:
     body = "\n  ".join(parts)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {box.width} {box.height}" '
-        f'width="{box.width}" height="{box.height}" role="img" aria-label="{escape(title)}">\n'
+        'width="100%" preserveAspectRatio="xMidYMid meet" '
+        f'role="img" aria-label="{escape(title)}">\n'
         f"  {body}\n</svg>"
     )
