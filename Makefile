@@ -44,3 +44,4 @@ package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) 
 bench: $(PY_STAMP) ## measure the generator, the Spark job and the warehouse load; writes bench-results/
 	@mkdir -p bench-results
 	$(BIN)/python -m bench.generator
+	$(BIN)/python -m bench.load

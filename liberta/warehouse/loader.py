@@ -52,7 +52,8 @@ class LoadResult:
     rows_copied: int
     copy_seconds: float
     total_seconds: float
-    steps: list[str] = field(default_factory=list)
+    # Seconds per load step (COPY steps included), in load order.
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def copy_rows_per_s(self) -> float:
@@ -105,19 +106,25 @@ def _load(conn: psycopg.Connection, manifest: RunManifest, config: LoadConfig) -
     started = time.perf_counter()
     copy_seconds = 0.0
     rows_copied = 0
+    step_seconds: dict[str, float] = {}
     where = f"run {manifest.run_id} ({manifest.uri})"
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(f"SET LOCAL lock_timeout = '{int(config.lock_timeout_s * 1000)}ms'")
         for step in LOAD_STEPS:
+            step_started = time.perf_counter()
             if step.startswith(_COPY_STEP_PREFIX):
                 table = TABLES_BY_NAME[step.removeprefix(_COPY_STEP_PREFIX).removesuffix(".sql")]
-                copy_started = time.perf_counter()
                 rows_copied += _copy_table(cur, table, manifest, config, where)
-                copy_seconds += time.perf_counter() - copy_started
-                continue
-            if step == _GATE_STEP:
+                copy_seconds += time.perf_counter() - step_started
+                # Fresh statistics: without them Postgres plans the merges as for empty tables.
+                cur.execute(f"ANALYZE staging.{table.name}")
+            elif step == _GATE_STEP:
+                # The same view etl.assert_load_gate() reads (Redshift path), queried here to
+                # list every violation in the error; evaluating it twice would only cost time.
                 _raise_on_gate_violations(cur, where)
-            _run_step(cur, step, values, where, config)
+            else:
+                _run_step(cur, step, values, where, config)
+            step_seconds[step] = time.perf_counter() - step_started
         stats = _current_stats(cur, values, where)
     return LoadResult(
         run_id=manifest.run_id,
@@ -128,7 +135,7 @@ def _load(conn: psycopg.Connection, manifest: RunManifest, config: LoadConfig) -
         rows_copied=rows_copied,
         copy_seconds=copy_seconds,
         total_seconds=time.perf_counter() - started,
-        steps=list(LOAD_STEPS),
+        step_seconds=step_seconds,
     )
 
 
