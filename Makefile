@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+CORE_STAMP := $(VENV)/.core-stamp
 PY_STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -16,15 +18,23 @@ export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(PY_STAMP): pyproject.toml
+# Two install levels: what `liberta` needs to run (demo), and everything the tests need.
+$(CORE_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(PY_STAMP): $(CORE_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,infra]'
 	@touch $@
 
 setup: $(PY_STAMP) ## create .venv and install Liberta with its dev and infra extras
 
-test: $(PY_STAMP) ## run the whole test suite (unit, Spark, Postgres, infra)
+demo: $(CORE_STAMP) ## generate a sample, run the pipeline twice (embedded profile), print figures, write the report
+	$(BIN)/liberta demo
+
+test: $(PY_STAMP) $(NODE_STAMP) ## run the whole test suite (unit, Spark, Postgres, infra)
 	$(BIN)/pytest
 
 lint: $(PY_STAMP) ## ruff lint and format check
@@ -38,6 +48,22 @@ format: $(PY_STAMP) ## apply ruff fixes and formatting
 .PHONY: package
 package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) into dist/emr
 	$(BIN)/python -m emr_jobs.packaging --out dist/emr
+
+# Infrastructure (AWS CDK): the pinned CDK CLI and asl-validator live in node_modules.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+CDK := npx --no-install cdk
+SYNTH_COMBOS := dev:serverless dev:cluster prod:cluster prod:serverless
+
+.PHONY: synth
+synth: $(PY_STAMP) $(NODE_STAMP) ## cdk synth every stage and both EMR modes into cdk.out/<stage>-<mode>
+	@set -e; for combo in $(SYNTH_COMBOS); do \
+		stage=$${combo%%:*}; mode=$${combo##*:}; \
+		echo "cdk synth -c stage=$$stage -c emr_mode=$$mode -> cdk.out/$$stage-$$mode"; \
+		$(CDK) synth --quiet -c stage=$$stage -c emr_mode=$$mode -o cdk.out/$$stage-$$mode; \
+	done
 
 # Benchmarks: speed and memory are measured here, never asserted in tests.
 .PHONY: bench
