@@ -10,11 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import Aspects, CfnResource, Stack
-from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions
+from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import IConstruct
 
 if TYPE_CHECKING:
     from infra.stack import LibertaStack
+
+
+# A partition, region or account as cdk-nag prints it: a token or a literal.
+_PARTITION = r"(<AWS::Partition>|aws[\w-]*)"
+_REGION = r"(<AWS::Region>|[a-z]{2}(-[a-z]+)+-\d)"
+_ACCOUNT = r"(<AWS::AccountId>|\d{12})"
 
 
 def add_checks(scope: IConstruct) -> None:
@@ -29,7 +35,9 @@ def _arn(stack: Stack, construct: IConstruct) -> str:
     return f"<{stack.resolve(child.logical_id)}.Arn>"
 
 
-def _suppress(construct: IConstruct, rule: str, reason: str, *applies_to: str) -> None:
+def _suppress(
+    construct: IConstruct, rule: str, reason: str, *applies_to: str | RegexAppliesTo
+) -> None:
     NagSuppressions.add_resource_suppressions(
         construct,
         [
@@ -77,9 +85,7 @@ def acknowledge(stack: LibertaStack) -> None:
         "namespace. Rotate with `aws redshift-serverless update-namespace --admin-user-password` "
         "and put-secret-value together (README, operations).",
     )
-    sfn_wildcards = [
-        f"Resource::{curated}/runs/*/manifest.json",
-    ]
+    sfn_wildcards: list[str | RegexAppliesTo] = [f"Resource::{curated}/runs/*/manifest.json"]
     reason = (
         "Resource '*' only where the API has no resource type: redshift-data "
         "DescribeStatement / GetStatementResult / CancelStatement (limited by the Data API to "
@@ -87,11 +93,16 @@ def acknowledge(stack: LibertaStack) -> None:
         "runs/<run id>/manifest.json, run ids being per execution."
     )
     if processing.mode == "cluster":
+        # Partition, region and account are tokens or literals depending on the environment.
         sfn_wildcards += [
-            "Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>"
-            ":cluster/*",
-            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/"
-            "elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*",
+            RegexAppliesTo(
+                regex=rf"/^Resource::arn:{_PARTITION}:elasticmapreduce:{_REGION}:{_ACCOUNT}"
+                r":cluster\/\*$/"
+            ),
+            RegexAppliesTo(
+                regex=rf"/^Resource::arn:{_PARTITION}:iam::{_ACCOUNT}:role\/aws-service-role\/"
+                r"elasticmapreduce\.amazonaws\.com\*\/AWSServiceRoleForEMRCleanup\*$/"
+            ),
         ]
         reason += (
             " EMR clusters are created per execution, so their ids are unknown at deploy time "

@@ -8,83 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
+from infra_synth import COMBOS, Synth, metadata
 
 os.environ.setdefault("CDK_VALIDATION", "false")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-REPO = Path(__file__).resolve().parents[2]
-COMBOS = [("dev", "serverless"), ("dev", "cluster"), ("prod", "cluster"), ("prod", "serverless")]
-# Stand-ins for CloudFormation intrinsics, so the state machine definition can be read as ASL.
-PSEUDO = {
-    "AWS::Partition": "aws",
-    "AWS::Region": "eu-west-1",
-    "AWS::AccountId": "123456789012",
-    "AWS::URLSuffix": "amazonaws.com",
-}
-
-
-@dataclass
-class Synth:
-    stage: str
-    emr_mode: str
-    outdir: Path
-    template: dict[str, Any]
-    template_path: Path
-    metadata: dict[str, list[dict[str, Any]]]
-    stack: Any  # the LibertaStack
-
-    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == type_}
-
-    def logical_id(self, construct: Any) -> str:
-        child = construct.node.default_child or construct
-        return self.stack.resolve(child.logical_id)
-
-    @property
-    def asl(self) -> dict[str, Any]:
-        (machine,) = self.resources("AWS::StepFunctions::StateMachine").values()
-        return json.loads(resolve_join(machine["Properties"]["DefinitionString"]))
-
-
-def _part(part: Any) -> str:
-    if isinstance(part, str):
-        return part
-    if "Ref" in part:
-        return PSEUDO.get(part["Ref"], f"ref-{part['Ref']}")
-    if "Fn::GetAtt" in part:
-        logical_id, attribute = part["Fn::GetAtt"]
-        if attribute.endswith("Arn"):
-            return f"arn:aws:svc:eu-west-1:123456789012:getatt/{logical_id}"
-        return f"getatt-{logical_id}-{attribute}"
-    if "Fn::Sub" in part:
-        return re.sub(
-            r"\$\{([^}]+)\}", lambda m: PSEUDO.get(m.group(1), f"sub-{m.group(1)}"), part["Fn::Sub"]
-        )
-    raise ValueError(f"unexpected intrinsic in state machine definition: {part}")
-
-
-def resolve_join(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    separator, parts = value["Fn::Join"]
-    return separator.join(_part(p) for p in parts)
-
-
-def _metadata(outdir: Path, stack_name: str) -> dict[str, list[dict[str, Any]]]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    artifact = manifest["artifacts"][stack_name]
-    found: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata") or {})
-    extra = artifact.get("additionalMetadataFile")
-    if extra:
-        found.update(json.loads((outdir / extra).read_text()))
-    return found
+ENVIRONMENT = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
 
 
 @pytest.fixture(scope="session")
@@ -96,8 +27,11 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str,
     for stage, mode in COMBOS:
         outdir = tmp_path_factory.mktemp(f"cdk-{stage}-{mode}")
         context = {**cdk_json_context(), "stage": stage, "emr_mode": mode}
+        # prod-cluster synthesizes for a concrete environment (literal region and account in
+        # ARNs, as `cdk synth` with credentials does); the others are environment-agnostic.
+        environ = ENVIRONMENT if (stage, mode) == ("prod", "cluster") else {}
         app, stack = create_app(
-            context=context, environ={}, package_dir=package_dir, outdir=str(outdir)
+            context=context, environ=environ, package_dir=package_dir, outdir=str(outdir)
         )
         app.synth()
         template_path = outdir / f"{stack.stack_name}.template.json"
@@ -107,7 +41,7 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str,
             outdir=outdir,
             template=json.loads(template_path.read_text()),
             template_path=template_path,
-            metadata=_metadata(outdir, stack.artifact_id),
+            metadata=metadata(outdir, stack.artifact_id),
             stack=stack,
         )
     yield result

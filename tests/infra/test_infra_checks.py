@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Synth
+from infra_synth import Synth
 
 NAG_PREFIXES = ("AwsSolutions-", "CdkNagValidationFailure")
 

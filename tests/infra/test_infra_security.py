@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import Synth
+from infra_synth import Synth
 
 
 def _as_list(value: Any) -> list[Any]:

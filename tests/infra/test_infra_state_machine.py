@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, Synth
+from infra_synth import REPO, Synth
 
 from liberta.warehouse import sql as warehouse_sql
 
