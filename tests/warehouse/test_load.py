@@ -122,3 +122,23 @@ def test_full_refresh_replaces_the_analysis_tables(conn, tmp_path, runs):
         "SELECT first_seen_ts FROM analysis.d_user WHERE user_id = 'u1'"
     ).fetchone()
     assert u1_first_seen == datetime(2026, 3, 2, 9, 0)
+
+
+def test_several_rows_for_one_key_in_one_run_are_merged_by_the_rules(conn, tmp_path):
+    rows = run_a()
+    # Run B's view of u1 and session 202 in the same run as A's: staging holds two rows each.
+    rows["d_user"].append(run_b()["d_user"][0])
+    rows["d_date"] = run_b()["d_date"]
+    rows["f_session"].append(run_b()["f_session"][0])
+    load_run(conn, write_run(tmp_path, "run-ab", rows, **RUN_A))
+    dt = datetime.fromisoformat
+    u1 = conn.execute(
+        "SELECT first_build, country_code, first_seen_ts, last_seen_ts, is_paying,"
+        " first_payment_ts FROM analysis.d_user WHERE user_id = 'u1'"
+    ).fetchone()
+    assert u1 == ("1.0", "CA", dt("2026-03-01 10:00"), dt("2026-03-08 11:00"), True,
+                  dt("2026-03-01 10:05"))  # fmt: skip
+    session = conn.execute(
+        "SELECT start_ts, end_ts, length_s FROM analysis.f_session WHERE session_key = 202"
+    ).fetchone()
+    assert session == (dt("2026-03-02 09:00"), dt("2026-03-02 09:30"), 1800)
