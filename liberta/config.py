@@ -27,13 +27,22 @@ class Profile:
     """Everything a local pipeline run needs to know about its surroundings."""
 
     name: str
+    home: Path
     raw_uri: str
     curated_uri: str
-    reports_dir: Path
     lookback: timedelta = DEFAULT_LOOKBACK
     max_bad_share: float = 0.05
     spark_cores: int | None = None
     spark_driver_memory: str | None = None
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Local working space, e.g. the S3 mirror of the `localstack` profile."""
+        return self.home / "scratch"
 
     def with_overrides(
         self, *, raw_uri: str | None = None, curated_uri: str | None = None
@@ -61,7 +70,7 @@ def embedded_profile(home: Path | None = None) -> Profile:
         name="embedded",
         raw_uri=_as_uri(base / "lake" / "raw"),
         curated_uri=_as_uri(base / "lake" / "curated"),
-        reports_dir=base / "reports",
+        home=base,
         lookback=timedelta(hours=float(os.environ.get("LIBERTA_LOOKBACK_HOURS", 48))),
     )
 
@@ -79,7 +88,7 @@ def localstack_profile(home: Path | None = None) -> Profile:
         name="localstack",
         raw_uri=f"s3://{bucket}/raw",
         curated_uri=f"s3://{bucket}/curated",
-        reports_dir=base / "reports",
+        home=base,
         lookback=timedelta(hours=float(os.environ.get("LIBERTA_LOOKBACK_HOURS", 48))),
     )
 

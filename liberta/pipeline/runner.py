@@ -7,6 +7,7 @@ Redshift load runs (rendered for Postgres), so a local run exercises what AWS ru
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,8 +133,13 @@ class Pipeline:
             )
 
         with self._step("process", f"Process events ({report.window.describe()})", report):
-            manifest = self._process(report)
-            report.manifest_uri = manifest_uri_of(self.profile.curated_uri, report.run_id)
+            if self.profile.raw_uri.startswith("s3://"):
+                manifest = self._process_via_mirror(report)
+            else:
+                manifest = self._process(
+                    report, raw=self.profile.raw_uri, curated=self.profile.curated_uri
+                )
+                report.manifest_uri = manifest_uri_of(self.profile.curated_uri, report.run_id)
             report.counts = dict(manifest["counts"])
             report.quarantine_by_reason = dict(manifest["quarantine"]["by_reason"])
             report.high_water_mark = manifest.get("high_water_mark")
@@ -149,15 +155,15 @@ class Pipeline:
             if violations:
                 raise QualityCheckFailed(violations)
 
-    def _process(self, report: RunReport) -> dict[str, Any]:
+    def _process(self, report: RunReport, *, raw: str, curated: str) -> dict[str, Any]:
         from emr_jobs.config import JobConfig
         from emr_jobs.main import run as run_job
 
         window = report.window
         assert window is not None
         config = JobConfig(
-            raw=self.profile.raw_uri,
-            curated=self.profile.curated_uri,
+            raw=raw,
+            curated=curated,
             run_id=report.run_id,
             since=window.since,
             until=window.until,
@@ -167,6 +173,30 @@ class Pipeline:
         spark = self.spark_factory()
         with SparkStageWatcher(spark.sparkContext, self.progress):
             return run_job(spark, config)
+
+    def _process_via_mirror(self, report: RunReport) -> dict[str, Any]:
+        """S3 lake, local Spark: run the job on a local copy, publish the run to the bucket."""
+        from liberta.pipeline.s3_mirror import mirror_raw_window, publish_run
+
+        assert report.window is not None
+        work = self.profile.scratch_dir / "mirror" / report.run_id
+        try:
+            self.progress.detail("copying the window's raw partitions from S3")
+            mirror_raw_window(self.profile.raw_uri, work / "raw", report.window)
+            manifest = self._process(
+                report, raw=(work / "raw").as_uri(), curated=(work / "curated").as_uri()
+            )
+            self.progress.detail("publishing the run to S3")
+            report.manifest_uri = publish_run(
+                local_curated=work / "curated",
+                curated_uri=self.profile.curated_uri,
+                run_id=report.run_id,
+                local_raw=work / "raw",
+                raw_uri=self.profile.raw_uri,
+            )
+            return manifest
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def _record_failure(self, report: RunReport, failed_step: str) -> None:
         from liberta.warehouse.db import connect
