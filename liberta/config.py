@@ -15,7 +15,7 @@ DEFAULT_LOOKBACK = timedelta(days=2)
 
 def liberta_home() -> Path:
     """Base directory for local state: `$LIBERTA_HOME`, else `.liberta` in the working dir."""
-    return Path(os.environ.get("LIBERTA_HOME", Path.cwd() / ".liberta")).resolve()
+    return Path(os.environ.get("LIBERTA_HOME") or Path.cwd() / ".liberta").resolve()
 
 
 def _as_uri(path: Path) -> str:

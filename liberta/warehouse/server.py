@@ -21,6 +21,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as pgsql
 
+from liberta.config import liberta_home
+
 DEFAULT_PORT = 54329
 DEFAULT_BIN_DIR = Path("/usr/lib/postgresql/15/bin")
 SERVICE_USER = "postgres"
@@ -28,11 +30,6 @@ SERVICE_USER = "postgres"
 
 class PostgresServerError(RuntimeError):
     """The local Postgres could not be set up, started or stopped (the message says why)."""
-
-
-def liberta_home() -> Path:
-    """Base directory for local state: `LIBERTA_HOME`, else `./.liberta`."""
-    return Path(os.environ.get("LIBERTA_HOME") or Path.cwd() / ".liberta").resolve()
 
 
 def default_port() -> int:
