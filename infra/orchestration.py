@@ -11,14 +11,18 @@ JSONPath ASL throughout (statelint and asl-validator both check it). State data:
     $.manifest        the run manifest without its file lists (docs/run-manifest.md)
     $.<step>          Data API statement ids and poll counters
     $.error           {"Error", "Cause"} of the first failure (every Catch writes it)
+    $.failed_run      the failed-run log row's values and whether it was recorded
 
-Every Task has a Retry and a Catch; every failure reaches NotifyFailure then Fail, and in
-cluster mode everything that can fail while the cluster is up first passes through
-TerminateClusterAfterFailure.
+Every Task has a Retry and a Catch. Every failure takes the failure path: (in cluster mode,
+while the cluster is up, TerminateClusterAfterFailure first) RecordFailedRun writes a `failed`
+row to etl.load_log (redshift_sql/etl/insert_failed_load_log.sql, Data API parameters), then
+NotifyFailure, then Fail. Recording is best effort: when it fails too (e.g. the bootstrap was
+what failed), the notification says so and the original error is still the one reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path as Path_
@@ -73,6 +77,7 @@ class PipelineSql:
     watermark: str
     load_batch: Sequence[str]
     checks: Mapping[str, str]
+    failed_run: str
 
     @classmethod
     def from_redshift_sql(cls) -> PipelineSql:
@@ -84,6 +89,7 @@ class PipelineSql:
             watermark=warehouse_sql.watermark_query(dialect),
             load_batch=tuple(warehouse_sql.redshift_load_batch()),
             checks=dict(warehouse_sql.check_queries(dialect)),
+            failed_run=warehouse_sql.redshift_failed_run_statement(),
         )
 
 
@@ -147,10 +153,12 @@ class Orchestration(Construct):
             subject=f"Liberta {config.name}: pipeline run failed",
             message=sfn.TaskInput.from_json_path_at(
                 sfn.JsonPath.format(
-                    f"Liberta {config.name} run {{}} failed. Error: {{}}. Cause: {{}}",
+                    f"Liberta {config.name} run {{}} failed. Error: {{}}. Cause: {{}}. "
+                    "The failed run {}.",
                     sfn.JsonPath.string_at("$.run_id"),
                     sfn.JsonPath.string_at("$.error.Error"),
                     sfn.JsonPath.string_at("$.error.Cause"),
+                    sfn.JsonPath.string_at("$.failed_run.logged"),
                 )
             ),
             result_path=sfn.JsonPath.DISCARD,
@@ -158,6 +166,7 @@ class Orchestration(Construct):
         self._retry(self._notify_failure)
         self._notify_failure.add_catch(self._failed, result_path="$.notify_error")
         self._notify_failure.next(self._failed)
+        self._on_failure = self._record_failed_run(sql.failed_run)
 
         # -- the run -----------------------------------------------------------------------
         prepare = sfn.Pass(
@@ -310,17 +319,25 @@ class Orchestration(Construct):
     def _catch(
         self, task: sfn.TaskStateBase | sfn.CustomState, handler: sfn.IChainable | None = None
     ) -> None:
-        task.add_catch(handler or self._notify_failure, errors=["States.ALL"], result_path=_ERROR)
+        task.add_catch(handler or self._on_failure, errors=["States.ALL"], result_path=_ERROR)
 
-    def _error_pass(self, state_id: str, error: str, cause: str) -> sfn.Pass:
-        """A Pass that records an error the way a Catch does, then goes to NotifyFailure."""
+    def _error_pass(
+        self,
+        state_id: str,
+        error: str,
+        cause: str,
+        *,
+        handler: sfn.IChainable | None = None,
+        error_path: str = _ERROR,
+    ) -> sfn.Pass:
+        """A Pass that records an error the way a Catch does, then takes the failure path."""
         state = sfn.Pass(
             self,
             state_id,
             parameters={"Error": error, "Cause": cause},
-            result_path=_ERROR,
+            result_path=error_path,
         )
-        state.next(self._notify_failure)
+        state.next(handler or self._on_failure)
         return state
 
     def _data_api(
@@ -348,13 +365,22 @@ class Orchestration(Construct):
             "SecretArn": self._warehouse.admin_secret.secret_arn,
         }
 
-    def _await_statement(self, name: str, key: str) -> tuple[sfn.State, sfn.Pass]:
+    def _await_statement(
+        self,
+        name: str,
+        key: str,
+        *,
+        handler: sfn.IChainable | None = None,
+        error_path: str = _ERROR,
+    ) -> tuple[sfn.State, sfn.Pass]:
         """Poll DescribeStatement every few seconds, at most `data_api_max_polls` times.
 
         Returns (first state of the loop, the state reached once the statement FINISHED).
-        Failed and aborted statements go to NotifyFailure with Redshift's error; a statement
-        still running after the last poll is cancelled and reported as timed out.
+        Failed and aborted statements go to `handler` (default: the failure path) with
+        Redshift's error at `error_path`; a statement still running after the last poll is
+        cancelled and reported as timed out.
         """
+        handler = handler or self._on_failure
         wait = sfn.Wait(self, f"{name}Wait", time=sfn.WaitTime.duration(self._poll))
         describe = self._data_api(
             f"{name}Status",
@@ -363,7 +389,7 @@ class Orchestration(Construct):
             result_selector={"Status.$": "$.Status", "Errors.$": "$..Error"},
             result_path=f"$.{key}.status",
         )
-        self._catch(describe)
+        describe.add_catch(handler, errors=["States.ALL"], result_path=error_path)
         count = sfn.Pass(
             self,
             f"{name}CountPoll",
@@ -381,9 +407,9 @@ class Orchestration(Construct):
                 "Cause.$": f"States.Format('{name} failed in Redshift: {{}}', "
                 f"States.JsonToString($.{key}.status.Errors))",
             },
-            result_path=_ERROR,
+            result_path=error_path,
         )
-        failed.next(self._notify_failure)
+        failed.next(handler)
         timeout_seconds = self._config.data_api_max_polls * self._config.data_api_poll_seconds
         cancel = self._data_api(
             f"{name}Cancel",
@@ -391,12 +417,14 @@ class Orchestration(Construct):
             {"Id": sfn.JsonPath.string_at(f"$.{key}.Id")},
             result_path=sfn.JsonPath.DISCARD,
         )
-        self._catch(cancel)
+        cancel.add_catch(handler, errors=["States.ALL"], result_path=error_path)
         cancel.next(
             self._error_pass(
                 f"{name}TimedOut",
                 "Liberta.SqlTimeout",
                 f"{name} was still running after {timeout_seconds} s and was cancelled",
+                handler=handler,
+                error_path=error_path,
             )
         )
         finished = sfn.Pass(self, f"{name}Finished", result_path=sfn.JsonPath.DISCARD)
@@ -528,6 +556,118 @@ class Orchestration(Construct):
         self._catch(fetch)
         finished.next(fetch)
         return submit, fetch
+
+    def _record_failed_run(self, statement: str) -> sfn.State:
+        """The failure path's start: write the `failed` etl.load_log row, then NotifyFailure.
+
+        Entered with $.error = {Error, Cause} (every Catch and error Pass writes it) after
+        Prepare, so $.run_id and $.started_at are known; $.window only once the window was
+        chosen (before that, full_refresh is recorded as unknown). `statement` binds Data API
+        named parameters (:run_id, :started_at, :full_refresh, :error), so arbitrary error text
+        cannot break the SQL. The row's started_at is the execution's start time.
+
+        Whatever happens to the recording (API error, SQL error, timeout: e.g. the bootstrap
+        was what failed and etl.load_log does not exist), the run continues to NotifyFailure
+        with $.error untouched; $.failed_run.logged says whether the row was written and is
+        part of the notification.
+        """
+        code = re.sub(r"'(?:[^']|'')*'", "''", single_line(statement))
+        names = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", code))
+        expected = {"run_id", "started_at", "full_refresh", "error"}
+        if names != expected:
+            raise ValueError(
+                "the failed-run statement must bind exactly :"
+                + ", :".join(sorted(expected))
+                + f"; it binds {', '.join(sorted(names)) or 'nothing'}"
+            )
+        key = "failed_run_log"
+        log_error = "$.failed_run_log_error"
+        recorded = sfn.Pass(
+            self,
+            "FailedRunRecorded",
+            result=sfn.Result.from_string("was recorded in etl.load_log"),
+            result_path="$.failed_run.logged",
+        )
+        not_recorded = sfn.Pass(
+            self,
+            "FailedRunNotRecorded",
+            comment=f"The recording's own error is under {log_error}; $.error is unchanged",
+            result=sfn.Result.from_string(
+                "could NOT be recorded in etl.load_log (see RecordFailedRun in the execution "
+                "history)"
+            ),
+            result_path="$.failed_run.logged",
+        )
+        recorded.next(self._notify_failure)
+        not_recorded.next(self._notify_failure)
+
+        # Step Functions' error output SHOULD (not must) carry a Cause; a missing field would
+        # be a States.Runtime error that no Catch handles, so supply one.
+        no_cause = sfn.Pass(
+            self,
+            "FailureWithoutCause",
+            parameters={"Error.$": "$.error.Error", "Cause": "no cause was reported"},
+            result_path=_ERROR,
+        )
+        error_text = "States.Format('{}: {}', $.error.Error, $.error.Cause)"
+        in_window = sfn.Pass(
+            self,
+            "FailedRunInWindow",
+            parameters={
+                "full_refresh.$": "States.JsonToString($.window.full_refresh)",
+                "error.$": error_text,
+            },
+            result_path="$.failed_run",
+        )
+        before_window = sfn.Pass(
+            self,
+            "FailedRunBeforeWindow",
+            parameters={"full_refresh": "null", "error.$": error_text},
+            result_path="$.failed_run",
+        )
+        window_known = (
+            sfn.Choice(self, "FailedRunWindowKnown?")
+            .when(sfn.Condition.is_present("$.window.full_refresh"), in_window)
+            .otherwise(before_window)
+        )
+        no_cause.next(window_known)
+        entry = (
+            sfn.Choice(self, "FailureHasCause?")
+            .when(sfn.Condition.is_present("$.error.Cause"), window_known)
+            .otherwise(no_cause)
+        )
+
+        submit = self._data_api(
+            "RecordFailedRun",
+            "executeStatement",
+            {
+                **self._connection(),
+                "Sql": single_line(statement),
+                "Parameters": [
+                    {"Name": "run_id", "Value": sfn.JsonPath.string_at("$.run_id")},
+                    {"Name": "started_at", "Value": sfn.JsonPath.string_at("$.started_at")},
+                    {
+                        "Name": "full_refresh",
+                        "Value": sfn.JsonPath.string_at("$.failed_run.full_refresh"),
+                    },
+                    {"Name": "error", "Value": sfn.JsonPath.string_at("$.failed_run.error")},
+                ],
+                "StatementName": sfn.JsonPath.format(
+                    f"{self._config.prefix}-{key}-{{}}", sfn.JsonPath.string_at("$.run_id")
+                ),
+            },
+            result_selector={"Id.$": "$.Id", "polls": 0},
+            result_path=f"$.{key}",
+        )
+        submit.add_catch(not_recorded, errors=["States.ALL"], result_path=log_error)
+        wait, finished = self._await_statement(
+            "RecordFailedRun", key, handler=not_recorded, error_path=log_error
+        )
+        in_window.next(submit)
+        before_window.next(submit)
+        submit.next(wait)
+        finished.next(recorded)
+        return entry
 
     # ------------------------------------------------------------------------------------
     # Stages of the run
@@ -763,9 +903,9 @@ class Orchestration(Construct):
         )
         self._retry(terminate_after_failure, attempts=5)
         terminate_after_failure.add_catch(
-            self._notify_failure, errors=["States.ALL"], result_path="$.terminate_error"
+            self._on_failure, errors=["States.ALL"], result_path="$.terminate_error"
         )
-        terminate_after_failure.next(self._notify_failure)
+        terminate_after_failure.next(self._on_failure)
         self._catch(step, terminate_after_failure)
 
         terminate = tasks.EmrTerminateCluster(

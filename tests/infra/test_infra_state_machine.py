@@ -79,24 +79,70 @@ def test_every_task_retries_and_catches_everything(synth: Synth) -> None:
         assert catch_all, f"{name} has no Catch for States.ALL"
 
 
-def test_every_failure_notifies_then_fails(synth: Synth) -> None:
+FAILURE_ENTRY = "FailureHasCause?"
+
+
+def _failure_path(states: dict[str, Any]) -> set[str]:
+    return _reachable(states, FAILURE_ENTRY)
+
+
+def test_every_failure_records_the_run_then_notifies_then_fails(synth: Synth) -> None:
     states = synth.asl["States"]
     assert states["NotifyFailure"]["Resource"] == "arn:aws:states:::sns:publish"
     assert states["NotifyFailure"]["Next"] == "PipelineFailed"
+    assert [c["Next"] for c in states["NotifyFailure"]["Catch"]] == ["PipelineFailed"]
     assert states["PipelineFailed"]["Type"] == "Fail"
+    failure_path = _failure_path(states)
+    assert {"RecordFailedRun", "NotifyFailure", "PipelineFailed"} <= failure_path
     for name, state in states.items():
+        if name in failure_path or name == "TerminateClusterAfterFailure":
+            continue
         for catch in state.get("Catch", []):
-            if name in ("NotifyFailure", "TerminateClusterAfterFailure"):
-                continue
-            reached = _reachable(states, catch["Next"])
             if name == "PublishRunMetrics":
                 # Metrics are observability: the loaded run still succeeds (and notifies).
                 assert states[catch["Next"]]["Next"] == state["Next"]
                 continue
-            assert "NotifyFailure" in reached, f"{name}'s Catch does not notify"
+            assert catch["Next"] in (FAILURE_ENTRY, "TerminateClusterAfterFailure"), name
+            assert catch["ResultPath"] == "$.error", name
+    # Error Passes (invalid input, manifest, SQL failed / timed out, check violations) too.
+    for name, state in states.items():
+        error_pass = state["Type"] == "Pass" and state.get("ResultPath") == "$.error"
+        if error_pass and name not in failure_path:
+            assert state["Next"] == FAILURE_ENTRY, name
+    # NotifyFailure is reached only through the recording, whatever the recording's outcome.
+    reached = set()
+    todo = [FAILURE_ENTRY]
+    while todo:
+        name = todo.pop()
+        if name in reached or name == "RecordFailedRun":
+            continue
+        reached.add(name)
+        todo += _successors(states[name])
+    assert "NotifyFailure" not in reached
+    predecessors = {n for n, s in states.items() if "NotifyFailure" in _successors(s)}
+    assert predecessors == {"FailedRunRecorded", "FailedRunNotRecorded"}
+    # The recording never overwrites the original error and never loops back.
+    for name in failure_path - {FAILURE_ENTRY, "FailureWithoutCause"}:
+        state = states[name]
+        assert state.get("ResultPath") != "$.error", name
+        assert FAILURE_ENTRY not in _successors(state), name
+        for catch in state.get("Catch", []):
+            assert catch["ResultPath"] != "$.error", name
     # Nothing but the failure path ends in a Fail state.
     fails = {n for n, s in states.items() if s["Type"] == "Fail"}
     assert fails == {"PipelineFailed"}
+
+
+def test_every_state_keeps_what_the_failure_path_reads(synth: Synth) -> None:
+    """$.run_id, $.started_at, $.window and $.error must survive every state."""
+    for name, state in synth.asl["States"].items():
+        assert "OutputPath" not in state and "InputPath" not in state, name
+        if state["Type"] not in ("Task", "Pass"):
+            continue
+        if state.get("ResultPath", "$") == "$":
+            keeps = state.get("Parameters", {})
+            assert name in ("Prepare", "KeepManifestSummary"), f"{name} replaces the state"
+            assert {"run_id.$", "started_at.$"} <= set(keeps), name
 
 
 def test_cluster_is_terminated_on_success_and_on_failure(cluster_synth: Synth) -> None:
@@ -114,8 +160,8 @@ def test_cluster_is_terminated_on_success_and_on_failure(cluster_synth: Synth) -
     cleanup = states["TerminateClusterAfterFailure"]
     assert cleanup["Resource"] == "arn:aws:states:::elasticmapreduce:terminateCluster.sync"
     assert cleanup["Parameters"] == {"ClusterId.$": "$.cluster.ClusterId"}
-    assert cleanup["Next"] == "NotifyFailure"
-    assert [c["Next"] for c in cleanup["Catch"]] == ["NotifyFailure"]
+    assert cleanup["Next"] == FAILURE_ENTRY  # record the failed run, notify, fail
+    assert [c["Next"] for c in cleanup["Catch"]] == [FAILURE_ENTRY]
     assert cleanup["Catch"][0]["ResultPath"] != "$.error"  # the original error is reported
     assert states[step["Next"]]["Resource"].endswith("terminateCluster.sync")
 
@@ -227,7 +273,7 @@ def test_checks_run_each_query_of_redshift_sql_checks_and_fail_on_rows(synth: Sy
         verdict = states[f"{state_name}Clean?"]
         (rule,) = verdict["Choices"]
         assert rule["NumericEquals"] == 0 and rule["Variable"].endswith(".result.TotalNumRows")
-        assert states[verdict["Default"]]["Next"] == "NotifyFailure"
+        assert states[verdict["Default"]]["Next"] == FAILURE_ENTRY
 
 
 def test_watermark_window_and_explicit_input(synth: Synth) -> None:
