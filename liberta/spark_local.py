@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+LOG4J2_CONFIG = Path(__file__).with_name("spark_log4j2.properties")
 _MIN_HEAP_MB = 1024
 _MAX_HEAP_MB = 16 * 1024
 
@@ -80,7 +82,9 @@ def local_spark_conf(
         "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
         "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
         "spark.sql.ansi.enabled": "false",
-        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -XX:+UseG1GC",
+        "spark.driver.extraJavaOptions": (
+            f"-Duser.timezone=UTC -XX:+UseG1GC -Dlog4j2.configurationFile={LOG4J2_CONFIG.as_uri()}"
+        ),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON", sys.executable),
         "spark.pyspark.driver.python": sys.executable,
@@ -107,6 +111,8 @@ def local_spark_session(
 
     conf = local_spark_conf(app_name=app_name, cores=cores, driver_memory=driver_memory, ui=ui)
     os.environ.setdefault("PYSPARK_PYTHON", conf["spark.pyspark.python"])
+    # Spark binds to 127.0.0.1 anyway; saying so up front avoids its hostname warning.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)
