@@ -94,6 +94,9 @@ class StageConfig:
                 f"redshift_base_rpu={self.redshift_base_rpu} must be >= 8 and <= "
                 f"redshift_max_rpu={self.redshift_max_rpu}"
             )
+        lookback = self.lookback_hours
+        if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 0:
+            problems.append(f"lookback_hours={self.lookback_hours!r} must be a whole number >= 0")
         if self.emr_core_instance_count < 1:
             problems.append(f"emr_core_instance_count={self.emr_core_instance_count} must be >= 1")
         if self.nat_gateways < 0:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path as Path_
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
@@ -66,7 +65,6 @@ _COUNT_METRICS = dict(
 )
 _MANIFEST_COUNTS = ("read", "valid", "quarantined", "duplicates", "time_corrected")
 _ERROR = "$.error"
-WATERMARK_WRAPPER = Path_(__file__).with_name("sql") / "since_from_watermark.sql"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +72,7 @@ class PipelineSql:
     """The warehouse SQL the state machine runs, all rendered from `redshift_sql/`."""
 
     bootstrap: Sequence[str]
-    watermark: str
+    window_start: str
     load_batch: Sequence[str]
     checks: Mapping[str, str]
     failed_run: str
@@ -86,7 +84,7 @@ class PipelineSql:
         dialect = warehouse_sql.Dialect.REDSHIFT
         return cls(
             bootstrap=tuple(warehouse_sql.bootstrap_statements(dialect)),
-            watermark=warehouse_sql.watermark_query(dialect),
+            window_start=warehouse_sql.window_start_query(dialect),
             load_batch=tuple(warehouse_sql.redshift_load_batch()),
             checks=dict(warehouse_sql.check_queries(dialect)),
             failed_run=warehouse_sql.redshift_failed_run_statement(),
@@ -212,7 +210,7 @@ class Orchestration(Construct):
         )
 
         bootstrap_start, bootstrap_done = self._bootstrap(sql.bootstrap)
-        window_start = self._window(sql.watermark)
+        window_start = self._window(sql.window_start)
         process_start, process_done = self._process()
         read_manifest_start, read_manifest_done = self._read_manifest()
         load_start, load_done = self._batch_sql(
@@ -672,8 +670,12 @@ class Orchestration(Construct):
     # ------------------------------------------------------------------------------------
     # Stages of the run
     # ------------------------------------------------------------------------------------
-    def _window(self, watermark_sql: str) -> sfn.State:
-        """Pick the window: the input's, a full refresh, or the watermark minus lookback."""
+    def _window(self, window_start_sql: str) -> sfn.State:
+        """Pick the window: the input's, a full refresh, or the watermark minus lookback.
+
+        `window_start_sql` is redshift_sql/etl/select_window_start.sql; the stage's lookback
+        is written into it here (a deployment setting, a whole number of hours).
+        """
         until_given = sfn.Pass(
             self,
             "UntilFromInput",
@@ -712,13 +714,10 @@ class Orchestration(Construct):
             "ReadWatermark",
             "watermark",
             render_sql(
-                WATERMARK_WRAPPER.read_text(encoding="utf-8"),
-                static={
-                    "lookback_hours": str(self._config.lookback_hours),
-                    "watermark_query": single_line(watermark_sql).rstrip(";"),
-                },
+                window_start_sql,
+                static={"lookback_hours": str(self._config.lookback_hours)},
                 dynamic={},
-                source=str(WATERMARK_WRAPPER),
+                source="redshift_sql/etl/select_window_start.sql",
             ),
         )
         from_watermark = sfn.Pass(

@@ -294,3 +294,13 @@ def redshift_failed_run_statement() -> str:
     if _PLACEHOLDER.search(sql):
         raise SqlTemplateError("etl/insert_failed_load_log.sql: use only quoted '${name}' values")
     return sql
+
+
+def window_start_query(dialect: Dialect) -> str:
+    """One row, one column `window_start`: the watermark minus `${lookback_hours}` (a whole
+    number of hours) as ISO-8601 UTC text (`2026-11-01T06:00:00Z`), null before the first load.
+
+    Redshift keeps the `${lookback_hours}` placeholder (the state machine fills in the stage's
+    value at synth time); on Postgres it is the bound parameter `%(lookback_hours)s`.
+    """
+    return statements("etl/select_window_start.sql", dialect)[0]

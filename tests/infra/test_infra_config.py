@@ -56,3 +56,10 @@ def test_context_account_and_region_win_over_the_cli_environment() -> None:
 def test_bad_context_is_rejected_with_the_field_named(context: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         stage_from_context(context, {})
+
+
+@pytest.mark.parametrize("lookback", [-1, 1.5, True])
+def test_the_lookback_must_be_a_whole_number_of_hours(lookback: object) -> None:
+    with pytest.raises(ValueError, match=r"lookback_hours=.* must be a whole number >= 0"):
+        STAGES["dev"].with_overrides(lookback_hours=lookback)
+    assert STAGES["dev"].with_overrides(lookback_hours=0).lookback_hours == 0
