@@ -6,7 +6,6 @@ import bz2
 import datetime as dt
 import gzip
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -177,35 +176,6 @@ def test_cli_help_and_run(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "--overwrite" in again.output
     bad = runner.invoke(app, [*args[:-6], "--compression", "zip", "--overwrite"])
     assert bad.exit_code == 2 and "zip" in bad.output
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    for key, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    try:
-        yield endpoint
-    finally:
-        server.stop()
 
 
 def test_s3_output_matches_local_output(s3_endpoint: str, tmp_path: Path) -> None:
