@@ -197,11 +197,11 @@ def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path)
     assert set(queries) == {"keys_unique", "no_null_keys", "no_orphan_facts"}
     for query in queries.values():
         assert conn.execute(query).fetchall() == []
-    # Postgres enforces the keys Redshift only declares: lift them inside a rolled-back
-    # transaction to show that the checks see what Redshift would let through.
+    # Neither dialect stops these writes once the load is over (Redshift never enforces keys,
+    # local Postgres has no foreign keys): inside a rolled-back transaction, lift the primary
+    # key Postgres does enforce and write what Redshift would let through; the checks see it.
     with conn.transaction():
-        conn.execute("ALTER TABLE analysis.f_event DISABLE TRIGGER ALL")
-        conn.execute("ALTER TABLE analysis.d_item DROP CONSTRAINT d_item_pkey CASCADE")
+        conn.execute("ALTER TABLE analysis.d_item DROP CONSTRAINT d_item_pkey")
         conn.execute("UPDATE analysis.f_event SET user_key = 999 WHERE event_key = 1001")
         conn.execute("INSERT INTO analysis.d_item SELECT * FROM analysis.d_item")
         assert conn.execute(queries["no_orphan_facts"]).fetchall() == [
@@ -212,3 +212,38 @@ def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path)
         ]
         raise psycopg.Rollback()
     assert conn.execute(watermark_query(Dialect.POSTGRES)).fetchall() != []
+
+
+def test_foreign_keys_are_declared_for_redshift_only():
+    def references(dialect: Dialect) -> list[str]:
+        ddl = "\n".join(bootstrap_statements(dialect))
+        return re.findall(r"FOREIGN KEY \((\w+)\) REFERENCES analysis\.(\w+)", ddl)
+
+    assert len(references(Dialect.REDSHIFT)) == 3 + 4 + 5  # f_session, f_event, f_revenue
+    assert ("item_key", "d_item") in references(Dialect.REDSHIFT)
+    assert references(Dialect.POSTGRES) == []
+
+
+def test_bootstrap_drops_foreign_keys_of_an_older_local_database(conn):
+    """Databases bootstrapped when Postgres still had the foreign keys lose them (once)."""
+
+    def constraints() -> set[tuple[str, str]]:
+        rows = conn.execute(
+            "SELECT conrelid::regclass::text, contype FROM pg_constraint"
+            " WHERE connamespace = 'analysis'::regnamespace"
+        ).fetchall()
+        return {(table, kind) for table, kind in rows}
+
+    conn.execute(
+        "ALTER TABLE analysis.f_event ADD FOREIGN KEY (user_key)"
+        " REFERENCES analysis.d_user (user_key)"
+    )
+    conn.execute(
+        "ALTER TABLE analysis.f_revenue ADD CONSTRAINT f_revenue_item_key_fkey"
+        " FOREIGN KEY (item_key) REFERENCES analysis.d_item (item_key)"
+    )
+    assert ("analysis.f_event", "f") in constraints()
+    bootstrap(conn)
+    assert {kind for _, kind in constraints()} == {"p"}
+    # The primary keys stay: they serve the merges' anti-joins and reject duplicate keys.
+    assert ("analysis.f_event", "p") in constraints() and len(constraints()) == 7
