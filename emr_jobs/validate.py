@@ -49,24 +49,26 @@ SESSION_ID_MAX_BYTES = 64
 
 
 def raw_name(field: str) -> str:
-    """Column name of a raw field's text after `parse_lines` (`data.amount` -> `r_data__amount`)."""
+    """Column of a field's JSON text after `parse_lines` (`data.amount` -> `r_data__amount`)."""
     return "r_" + field.replace(".", "__")
 
 
+ALL_FIELDS: tuple[str, ...] = (
+    *TOP_FIELDS,
+    *(f"data.{f}" for f in DATA_FIELDS),
+    *(f"user_meta.{f}" for f in USER_META_FIELDS),
+)
+
+
 def parse_lines(lines: DataFrame) -> DataFrame:
-    """Add the raw text of every contract field as a flat string column (see `raw_name`)."""
+    """Add the JSON text of every contract field as a flat string column (see `raw_name`)."""
     parsed = lines.withColumn("_json", F.from_json("value", RAW_SCHEMA, JSON_OPTIONS))
-    fields = [F.col(f"_json.{f}").alias(raw_name(f)) for f in TOP_FIELDS]
-    fields += [F.col(f"_json.data.{f}").alias(raw_name(f"data.{f}")) for f in DATA_FIELDS]
-    fields += [
-        F.col(f"_json.user_meta.{f}").alias(raw_name(f"user_meta.{f}")) for f in USER_META_FIELDS
-    ]
     return parsed.select(
         *lines.columns,
         F.col("_json").isNull().alias("_json_null"),
         F.col(f"_json.{CORRUPT_COLUMN}").isNotNull().alias("_json_corrupt"),
         F.col("_json.data").isNull().alias("_data_null"),
-        *fields,
+        *(F.col(f"_json.{f}").alias(raw_name(f)) for f in ALL_FIELDS),
     )
 
 
@@ -91,6 +93,10 @@ def as_long(name: str) -> Column:
 def as_int(name: str) -> Column:
     value = as_long(name)
     return F.when(value.between(INT32_MIN, INT32_MAX), value.cast("int"))
+
+
+def _finite(value: Column) -> Column:
+    return F.when(~F.isnan(value) & (F.abs(value) <= 1.7976931348623157e308), value)
 
 
 def as_double(name: str) -> Column:
@@ -152,9 +158,13 @@ def amount_usd(
     return exact.cast("decimal(18,6)")
 
 
+def _is_missing(field: str) -> Column:
+    """Absent or JSON null."""
+    return F.col(raw_name(field)).isNull()
+
+
 def _required_number(field: str, value: Column, *, non_negative: bool) -> Column:
-    raw = F.col(raw_name(field))
-    check = F.when(raw.isNull(), F.lit(f"missing_field:{field}")).when(
+    check = F.when(_is_missing(field), F.lit(f"missing_field:{field}")).when(
         value.isNull(), F.lit(f"wrong_type:{field}")
     )
     if non_negative:
@@ -163,11 +173,11 @@ def _required_number(field: str, value: Column, *, non_negative: bool) -> Column
 
 
 def _required_string(field: str, max_bytes: int) -> Column:
-    raw = F.col(raw_name(field))
+    value = F.col("c_" + field.rsplit(".", 1)[-1])
     return (
-        F.when(raw.isNull(), F.lit(f"missing_field:{field}"))
-        .when(F.trim(raw) == "", F.lit(f"empty_value:{field}"))
-        .when(F.octet_length(raw) > max_bytes, F.lit(f"too_long:{field}"))
+        F.when(_is_missing(field), F.lit(f"missing_field:{field}"))
+        .when(F.trim(value) == "", F.lit(f"empty_value:{field}"))
+        .when(F.octet_length(value) > max_bytes, F.lit(f"too_long:{field}"))
     )
 
 
@@ -193,62 +203,62 @@ def coerce(parsed: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
     Category-specific fields are kept only for their category (fields outside the contract
     are ignored, also for the duplicate check).
     """
-    cat = F.col(raw_name("data.category"))
+    r = raw_name
+
+    def text(field: str) -> Column:
+        return F.col(r(field))
+
+    cat = text("data.category")
 
     def only(categories: tuple[str, ...], value: Column) -> Column:
         return F.when(cat.isin(*categories), value)
 
-    r = raw_name
-    amount_minor = only(("business",), as_long(r("data.amount")))
-    currency = only(("business",), F.col(r("data.currency")))
     typed: dict[str, Column] = {
         # top level
         "arrival_ts": as_long(r("arrival_ts")),
-        "country_code": F.col(r("country_code")),
+        "country_code": text("country_code"),
         "game_id": as_long(r("game_id")),
-        "ip": F.col(r("ip")),
+        "ip": text("ip"),
         # data, every category
         "category": cat,
         "v": as_long(r("data.v")),
-        "user_id": F.col(r("data.user_id")),
-        "session_id": F.col(r("data.session_id")),
+        "user_id": text("data.user_id"),
+        "session_id": text("data.session_id"),
         "session_num": as_long(r("data.session_num")),
         "client_ts": as_long(r("data.client_ts")),
-        "platform": F.col(r("data.platform")),
-        "os_version": F.col(r("data.os_version")),
-        "manufacturer": F.col(r("data.manufacturer")),
-        "device": F.col(r("data.device")),
-        "build": F.col(r("data.build")),
-        "sdk_version": F.col(r("data.sdk_version")),
-        "connection_type": F.col(r("data.connection_type")),
-        "android_id": F.col(r("data.android_id")),
+        "platform": text("data.platform"),
+        "os_version": text("data.os_version"),
+        "manufacturer": text("data.manufacturer"),
+        "device": text("data.device"),
+        "build": text("data.build"),
+        "sdk_version": text("data.sdk_version"),
+        "connection_type": text("data.connection_type"),
+        "android_id": text("data.android_id"),
         "jailbroken": as_bool(r("data.jailbroken")),
         "limited_ad_tracking": as_bool(r("data.limited_ad_tracking")),
         # data, by category
         "length": only(("session_end",), as_long(r("data.length"))),
-        "currency": currency,
-        "amount_minor": amount_minor,
+        "currency": only(("business",), text("data.currency")),
+        "amount_minor": only(("business",), as_long(r("data.amount"))),
         "resource_amount": only(("resource",), as_double(r("data.amount"))),
-        "event_id": only(
-            ("business", "progression", "resource", "design"), F.col(r("data.event_id"))
-        ),
-        "cart_type": only(("business",), F.col(r("data.cart_type"))),
+        "event_id": only(("business", "progression", "resource", "design"), text("data.event_id")),
+        "cart_type": only(("business",), text("data.cart_type")),
         "transaction_num": only(("business",), as_long(r("data.transaction_num"))),
         "attempt_num": only(("progression",), as_long(r("data.attempt_num"))),
         "score": only(("progression",), as_long(r("data.score"))),
         "design_value": only(("design",), as_double(r("data.value"))),
-        "severity": only(("error",), F.col(r("data.severity"))),
-        "message": only(("error",), F.col(r("data.message"))),
-        "ad_action": only(("ads",), F.col(r("data.ad_action"))),
-        "ad_type": only(("ads",), F.col(r("data.ad_type"))),
-        "ad_placement": only(("ads",), F.col(r("data.ad_placement"))),
+        "severity": only(("error",), text("data.severity")),
+        "message": only(("error",), text("data.message")),
+        "ad_action": only(("ads",), text("data.ad_action")),
+        "ad_type": only(("ads",), text("data.ad_type")),
+        "ad_placement": only(("ads",), text("data.ad_placement")),
         # user_meta
         "install_ts": as_long(r("user_meta.install_ts")),
         "install_hour": as_long(r("user_meta.install_hour")),
         "cohort_week": as_long(r("user_meta.cohort_week")),
         "cohort_month": as_long(r("user_meta.cohort_month")),
-        "first_build": F.col(r("user_meta.first_build")),
-        "origin": F.col(r("user_meta.origin")),
+        "first_build": text("user_meta.first_build"),
+        "origin": text("user_meta.origin"),
         "is_converting": as_bool(r("user_meta.is_converting")),
         "is_paying": as_bool(r("user_meta.is_paying")),
         "pay_ft": as_long(r("user_meta.pay_ft")),
@@ -271,7 +281,7 @@ def with_reason(typed: DataFrame, currencies: Mapping[str, Currency]) -> DataFra
         F.when(F.trim(c("value")) == "", F.lit("empty_line"))
         .when(c("_json_null"), F.lit("invalid_json"))
         .when(c("_json_corrupt"), _structure_reason())
-        .when(c(raw_name("arrival_ts")).isNull(), F.lit("missing_field:arrival_ts"))
+        .when(_is_missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
         .when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
         .when(arrival < 0, F.lit("negative_value:arrival_ts"))
         .when(arrival > MAX_EPOCH_SECONDS, F.lit("out_of_range:arrival_ts"))
@@ -285,9 +295,9 @@ def with_reason(typed: DataFrame, currencies: Mapping[str, Currency]) -> DataFra
         F.when(is_session_end, _required_number("data.length", c("c_length"), non_negative=True)),
         F.when(
             is_business,
-            F.when(
-                c(raw_name("data.currency")).isNull(), F.lit("missing_field:data.currency")
-            ).when(~c("c_currency").isin(*sorted(currencies)), F.lit("unknown_currency")),
+            F.when(_is_missing("data.currency"), F.lit("missing_field:data.currency")).when(
+                ~c("c_currency").isin(*sorted(currencies)), F.lit("unknown_currency")
+            ),
         ),
         F.when(
             is_business,

@@ -11,7 +11,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from emr_jobs.contract import MAX_CLIENT_AHEAD_SECONDS, MIN_CLIENT_EPOCH_SECONDS
-from emr_jobs.keys import date_key_column, key_column
+from emr_jobs.keys import date_key_column, key_column, row_key_column
 from emr_jobs.validate import as_text
 
 # Contract fields in the order the event key hashes them (typed column `c_<name>`).
@@ -84,7 +84,7 @@ def stage_events(validated: DataFrame) -> DataFrame:
     valid = F.col("reason").isNull()
     epoch, corrected = event_time(c["client_ts"], c["arrival_ts"])
 
-    event_key_parts = [c[name].cast("string") for name in EVENT_KEY_FIELDS]
+    event_key_parts = [c[name] for name in EVENT_KEY_FIELDS]
     platform = as_text("c_platform", 32)
     os_version = as_text("c_os_version", 64)
     manufacturer = as_text("c_manufacturer", 64)
@@ -108,7 +108,7 @@ def stage_events(validated: DataFrame) -> DataFrame:
         "row_id",
         "reason",
         F.when(~valid, F.col("value")).alias("line"),
-        key_column("event", *event_key_parts).alias("event_key"),
+        row_key_column("event", *event_key_parts).alias("event_key"),
         key_column("user", c["user_id"]).alias("user_key"),
         key_column("session", c["session_id"]).alias("session_key"),
         key_column("device", platform, os_version, manufacturer, device).alias("device_key"),
