@@ -81,12 +81,19 @@ def _q(name: str) -> str:
 
 
 def as_long(name: str) -> Column:
-    """Integer value: `99`, `"99"`, `99.0`, `1e2`; null for anything else or out of range."""
+    """Integer value: `99`, `"99"`, `99.0`, `1e2`; null for anything else or out of range.
+
+    Exact: a fraction with any non-zero digit (`599.99999999999`) is not an integer, however
+    close; exponent forms are checked with 18 fractional digits.
+    """
     c = _q(name)
-    dec = f"try_cast({c} AS DECIMAL(38,10))"
+    dec = f"try_cast({c} AS DECIMAL(38,18))"
     return F.expr(
         f"CASE WHEN try_cast({c} AS BIGINT) IS NOT NULL THEN try_cast({c} AS BIGINT) "
-        f"WHEN {dec} = floor({dec}) THEN try_cast({dec} AS BIGINT) END"
+        f"WHEN {c} RLIKE '^ *[-+]?[0-9]+[.]0* *$' "
+        f"THEN try_cast(regexp_extract({c}, '^ *([-+]?[0-9]+)', 1) AS BIGINT) "
+        f"WHEN {c} RLIKE '^ *[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)[eE][-+]?[0-9]+ *$' "
+        f"AND {dec} = floor({dec}) THEN try_cast({dec} AS BIGINT) END"
     )
 
 
@@ -129,9 +136,29 @@ def as_epoch(name: str) -> Column:
 
 
 def as_json_object(name: str) -> Column:
-    """The JSON text of an object field, null when the field is not an object."""
+    """Canonical text of an object field (members sorted), null when it is not an object.
+
+    Duplicates are compared after coercion, so `{"EUR": 1, "USD": 2}` and
+    `{"USD": 2, "EUR": 1}` must compare equal.
+    """
     c = F.col(name)
-    return F.when(F.ltrim(c).startswith("{"), c)
+    members = F.from_json(c, "map<string,string>")
+    canonical = F.to_json(F.array_sort(F.map_entries(members)))
+    return F.when(F.trim(c) == "{}", F.lit("[]")).when(F.ltrim(c).startswith("{"), canonical)
+
+
+def has_text_after_object(value: Column) -> Column:
+    """The line holds more than one JSON value (glued events, trailing garbage).
+
+    Spark's parser stops after the first object; this catches what follows it. `}` then `{`
+    with only blanks between never occurs inside valid JSON outside strings, so the costly
+    check with strings blanked out runs only for lines where the cheap one matches.
+    """
+    ends_in_brace = F.rtrim(value).endswith("}")
+    glued = value.rlike(r"\}\s*\{") & F.regexp_replace(
+        value, r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', '""'
+    ).rlike(r"\}\s*\{")
+    return ~ends_in_brace | glued
 
 
 # --------------------------------------------------------------------------------------
@@ -173,9 +200,16 @@ def _required_number(field: str, value: Column, *, non_negative: bool) -> Column
 
 
 def _required_string(field: str, max_bytes: int) -> Column:
-    value = F.col("c_" + field.rsplit(".", 1)[-1])
+    name = field.rsplit(".", 1)[-1]
+    value = F.col("c_" + name)
+    # The text of a JSON object or array looks like a string starting with { or [; only for
+    # such values, look at the line to tell `"id": {...}` from `"id": "{..."`.
+    not_a_string = (value.startswith("{") | value.startswith("[")) & F.col("value").rlike(
+        f'"{name}"\\s*:\\s*[\\[{{]'
+    )
     return (
         F.when(_is_missing(field), F.lit(f"missing_field:{field}"))
+        .when(not_a_string, F.lit(f"wrong_type:{field}"))
         .when(F.trim(value) == "", F.lit(f"empty_value:{field}"))
         .when(F.octet_length(value) > max_bytes, F.lit(f"too_long:{field}"))
     )
@@ -281,6 +315,7 @@ def with_reason(typed: DataFrame, currencies: Mapping[str, Currency]) -> DataFra
         F.when(F.trim(c("value")) == "", F.lit("empty_line"))
         .when(c("_json_null"), F.lit("invalid_json"))
         .when(c("_json_corrupt"), _structure_reason())
+        .when(has_text_after_object(c("value")), F.lit("invalid_json"))
         .when(_is_missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
         .when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
         .when(arrival < 0, F.lit("negative_value:arrival_ts"))
