@@ -1,9 +1,10 @@
 """Benchmark the local warehouse load: rows/s through COPY ... FROM STDIN, and the whole load.
 
 Run as `python -m bench.load [--events N]`. Builds a synthetic run that follows the contract
-(emr_jobs/tables.py: N events, N/10 sessions, N/100 players, N/50 purchases), starts a
-throwaway Postgres (Liberta's own server code, default durability settings) and loads the run
-into an empty warehouse, then again (the idempotent re-load: every row already there).
+(emr_jobs/tables.py: N events, N/10 sessions, N/100 players, N/50 purchases; keys spread like the
+job's xxhash64 keys), starts a throwaway Postgres (Liberta's own server code, default durability
+settings) and loads the run into an empty warehouse, then again (the idempotent re-load: every
+row already there).
 Prints one line per load and writes `bench-results/load.json`.
 """
 
@@ -30,6 +31,8 @@ from liberta.warehouse.server import LocalPostgres, LocalPostgresConfig, free_po
 RESULTS = Path("bench-results") / "load.json"
 DAYS = 30
 FIRST_DAY = dt.date(2026, 1, 1)
+_MASK64 = (1 << 64) - 1
+_USER, _SESSION, _EVENT, _PURCHASE = range(4)
 
 
 def _arrow_type(logical: str) -> pa.DataType:
@@ -64,15 +67,28 @@ def _ts(micros: list[int]) -> pa.Array:
     return pa.array(micros, pa.int64()).cast(pa.timestamp("us"))
 
 
+def _hash_key(kind: int, i: int) -> int:
+    """A unique, well-spread signed 64-bit key, like the job's xxhash64 keys (splitmix64: a
+    bijection, so distinct (kind, i) within a kind never collide)."""
+    z = (i * 8 + kind + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    z ^= z >> 31
+    return z - (1 << 64) if z >= 1 << 63 else z
+
+
 def synthetic_run(base: Path, events: int, files: int = 4) -> tuple[str, int]:
+    """Keys are hashes (random order, as the Spark job writes them), rows in generation order."""
     users, sessions, purchases = max(events // 100, 1), max(events // 10, 1), max(events // 50, 1)
+    user_keys = [_hash_key(_USER, i) for i in range(users)]
+    session_keys = [_hash_key(_SESSION, i) for i in range(sessions)]
     epoch = dt.datetime(1970, 1, 1)
     base_us = int((dt.datetime.combine(FIRST_DAY, dt.time()) - epoch).total_seconds()) * 10**6
     day_us = 86_400 * 10**6
     days = [FIRST_DAY + dt.timedelta(days=d) for d in range(DAYS)]
     date_keys = [int(d.strftime("%Y%m%d")) for d in days]
 
-    s_user = [i % users for i in range(sessions)]
+    s_user = [user_keys[i % users] for i in range(sessions)]
     s_day = [i % DAYS for i in range(sessions)]
     s_start = [base_us + s_day[i] * day_us + (i * 7919) % (80_000 * 10**6) for i in range(sessions)]
     e_session = [i % sessions for i in range(events)]
@@ -80,7 +96,7 @@ def synthetic_run(base: Path, events: int, files: int = 4) -> tuple[str, int]:
 
     data: dict[str, tuple[dict[str, object], int]] = {
         "d_user": ({
-            "user_key": list(range(users)), "user_id": [f"user-{i}" for i in range(users)],
+            "user_key": user_keys, "user_id": [f"user-{i}" for i in range(users)],
             "game_id": 1, "install_ts": _ts([base_us] * users), "install_date": FIRST_DAY,
             "first_build": "1.0", "origin": "organic", "country_code": "US", "platform": "ios",
             "first_seen_ts": _ts([base_us] * users),
@@ -102,15 +118,17 @@ def synthetic_run(base: Path, events: int, files: int = 4) -> tuple[str, int]:
         "d_item": ({"item_key": [1], "item_type": ["gems"], "item_id": ["pack"],
                     "cart_type": ["shop"]}, 1),
         "f_session": ({
-            "session_key": list(range(sessions)),
+            "session_key": session_keys,
             "session_id": [f"session-{i}" for i in range(sessions)],
             "user_key": s_user, "device_key": 1, "date_key": [date_keys[d] for d in s_day],
             "start_ts": _ts(s_start), "end_ts": _ts([t + 600 * 10**6 for t in s_start]),
             "length_s": 600, "session_num": [i // users + 1 for i in range(sessions)],
         }, sessions),
         "f_event": ({
-            "event_key": list(range(events)), "user_key": [s_user[s] for s in e_session],
-            "session_key": e_session, "date_key": [date_keys[s_day[s]] for s in e_session],
+            "event_key": [_hash_key(_EVENT, i) for i in range(events)],
+            "user_key": [s_user[s] for s in e_session],
+            "session_key": [session_keys[s] for s in e_session],
+            "date_key": [date_keys[s_day[s]] for s in e_session],
             "device_key": 1, "event_ts": _ts([s_start[s] for s in e_session]),
             "arrival_ts": _ts([s_start[s] for s in e_session]), "is_time_corrected": False,
             "category": ["session_end" if i % 10 == 0 else "design" for i in range(events)],
@@ -119,8 +137,9 @@ def synthetic_run(base: Path, events: int, files: int = 4) -> tuple[str, int]:
             "country_code": "US",
         }, events),
         "f_revenue": ({
-            "event_key": [events + i for i in range(purchases)],
-            "user_key": [s_user[s] for s in p_session], "session_key": p_session,
+            "event_key": [_hash_key(_PURCHASE, i) for i in range(purchases)],
+            "user_key": [s_user[s] for s in p_session],
+            "session_key": [session_keys[s] for s in p_session],
             "date_key": [date_keys[s_day[s]] for s in p_session], "device_key": 1, "item_key": 1,
             "event_ts": _ts([s_start[s] for s in p_session]), "currency": "USD",
             "amount_minor": 199, "amount_usd": Decimal("1.99"), "transaction_num": 1,

@@ -9,4 +9,5 @@ SELECT DISTINCT
     s.country_code
 FROM staging.f_revenue AS s
 LEFT JOIN analysis.f_revenue AS a ON a.event_key = s.event_key
-WHERE a.event_key IS NULL;
+WHERE a.event_key IS NULL
+/*postgres: ORDER BY s.event_key */;

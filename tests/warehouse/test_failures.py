@@ -143,12 +143,24 @@ def test_orphan_fact_fails_the_quality_gate(loaded_a, tmp_path):
     )
 
 
-def test_conflicting_duplicate_key_fails_the_quality_gate(loaded_a, tmp_path):
+@pytest.mark.parametrize(
+    ("table", "index", "change", "needle"),
+    [
+        ("f_event", 1, {"length_s": 1}, "keys_unique f_event: 1 event_key value(s) with conflicting"
+         " rows, e.g. 1010"),
+        ("f_revenue", 0, {"amount_minor": 999}, "keys_unique f_revenue: 1 event_key value(s) with"
+         " conflicting rows, e.g. 1013"),
+    ],
+)  # fmt: skip
+def test_conflicting_duplicate_key_fails_the_quality_gate(
+    loaded_a, tmp_path, table, index, change, needle
+):
     rows = run_b()
-    twin = dict(rows["f_event"][1], length_s=1)  # same event_key, different content
-    rows["f_event"].append(twin)
+    rows[table].append(dict(rows[table][index], **change))  # same key, different content
+    rows[table].append(dict(rows[table][0]))  # an exact duplicate of another key is no conflict
     uri = write_run(tmp_path, "run-b", rows, **RUN_B)
-    assert_fails_unchanged(loaded_a, uri, "keys_unique f_event", "e.g. 1010")
+    message = assert_fails_unchanged(loaded_a, uri, needle)
+    assert message.count("keys_unique") == 1
 
 
 def test_exact_duplicate_rows_are_harmless(loaded_a, tmp_path):
