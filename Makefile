@@ -70,4 +70,5 @@ synth: $(PY_STAMP) $(NODE_STAMP) ## cdk synth every stage and both EMR modes int
 bench: $(PY_STAMP) ## measure the generator, the Spark job and the warehouse load; writes bench-results/
 	@mkdir -p bench-results
 	$(BIN)/python -m bench.generator
+	$(BIN)/python -m bench.spark_job
 	$(BIN)/python -m bench.load
