@@ -9,8 +9,8 @@ One job run (module-scoped) over its own raw directory:
 - CRLF line endings (plain and lzop), a blank line, no newline at the end of a file;
 - non-ASCII natural keys;
 - the exact 2010-01-01T00:00:00Z lower bound of a believed client time;
-- records the contract calls invalid or duplicate that the job mishandles (the xfail tests
-  at the end describe each one).
+- records the contract calls invalid or duplicate that a naive job mishandles (object member
+  order in duplicates, text after the JSON object, non-string ids, non-integral numbers).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ BOUNDARY_2010 = text(ev("user-2010", client=rf.ts("2010-01-01T00:00:00")))
 AFTER_WINDOW = text(ev("user-after", arrival=rf.ts("2026-03-03T00:00:00")))
 BEFORE_IN_WINDOW = text(ev("user-early", arrival=rf.ts("2026-03-01T23:30:00")))
 
-# --- records the job mishandles (see the xfail tests) ---------------------------------------
+# --- records a naive job mishandles (see the tests at the end) ---------------------------
 
 # the same purchase twice; the second copy lists user_meta.revenue's members in another order
 REVENUE_1 = ev(
@@ -217,22 +217,12 @@ def test_client_time_at_2010_is_believed(edge_run: JobRun) -> None:
 # --- bugs: each test states the contract; the job does not meet it yet -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: user_meta.revenue is compared as JSON text, so the same purchase with the "
-    "object's members in another order is not a duplicate (revenue counted twice)",
-)
 def test_duplicates_ignore_member_order_of_user_meta_revenue(edge_run: JobRun) -> None:
     payer = rf.key("user", "payer")
     assert len([r for r in edge_run.rows("f_revenue") if r["user_key"] == payer]) == 1
     assert len([r for r in edge_run.rows("f_event") if r["user_key"] == payer]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a line holding a JSON object followed by more text (two events glued on one "
-    "line, trailing garbage) is accepted as its first object; the rest is silently lost",
-)
 def test_text_after_the_json_object_makes_the_line_invalid(
     edge_run: JobRun, edge_files: dict[str, Path]
 ) -> None:
@@ -243,11 +233,6 @@ def test_text_after_the_json_object_makes_the_line_invalid(
     assert not {"glued-first", "glued-second", "trailing"} & users(edge_run)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: data.user_id / data.session_id given as a JSON object or array are accepted "
-    "as their JSON text instead of quarantined (metrics.md: non-empty strings)",
-)
 def test_required_ids_that_are_not_strings_are_quarantined(
     edge_run: JobRun, edge_files: dict[str, Path]
 ) -> None:
@@ -258,11 +243,6 @@ def test_required_ids_that_are_not_strings_are_quarantined(
     assert q[(bugs, 5)][1] == USER_ID_OBJECT and q[(bugs, 6)][1] == SESSION_ID_ARRAY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: integer fields are coerced through DECIMAL(38,10), which rounds "
-    "599.99999999999 to 600 and 99.999999999999 to 100; metrics.md accepts integral values only",
-)
 def test_non_integral_numbers_are_not_rounded_into_integers(
     edge_run: JobRun, edge_files: dict[str, Path]
 ) -> None:
