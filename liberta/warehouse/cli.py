@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from liberta.warehouse.db import bootstrap, connect, redact
-from liberta.warehouse.errors import LoadError
+from liberta.warehouse.errors import BootstrapError, LoadError
 from liberta.warehouse.server import LocalPostgres, PostgresServerError, resolve_db_url
 
 db_app = typer.Typer(
@@ -42,6 +42,14 @@ def _ensure_running() -> str:
         raise _fail(str(exc)) from exc
 
 
+def _bootstrap(url: str) -> int:
+    try:
+        with connect(url) as conn:
+            return bootstrap(conn)
+    except BootstrapError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @db_app.command("start")
 def start() -> None:
     """Start the local Postgres (initialising it on first use) and create the schema."""
@@ -50,8 +58,7 @@ def start() -> None:
         _out.print(f"LIBERTA_DB_URL is set: using {redact(url)} (nothing to start)")
     else:
         _out.print(f"[green]✓[/] local Postgres running at {url}")
-    with connect(url) as conn:
-        count = bootstrap(conn)
+    count = _bootstrap(url)
     _out.print(f"[green]✓[/] schema up to date ({count} statements: analysis, staging, etl)")
 
 
@@ -109,8 +116,7 @@ def load(
     from liberta.warehouse.loader import LoadConfig, load_run
 
     url = _ensure_running()
-    with connect(url) as conn:
-        bootstrap(conn)
+    _bootstrap(url)
     try:
         result = load_run(url, manifest, config=LoadConfig(lock_timeout_s=lock_timeout))
     except LoadError as exc:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 
+from liberta.warehouse.errors import BootstrapError
 from liberta.warehouse.sql import Dialect, bootstrap_statements
 
 # Serialises concurrent bootstraps: CREATE ... IF NOT EXISTS can race in Postgres.
@@ -31,10 +34,53 @@ def redact(url: str) -> str:
 
 
 def bootstrap(conn: psycopg.Connection) -> int:
-    """Apply every DDL and view file (idempotent) in one transaction; returns how many ran."""
+    """Apply every DDL and view file (idempotent) in one transaction; returns how many ran.
+
+    `CREATE OR REPLACE VIEW` cannot rename, retype or remove a view's columns. When a view's
+    columns changed (a new release on an existing database), the same transaction drops
+    Liberta's views (dependents first: the reverse of their creation order) and re-creates them.
+    Views that are not Liberta's are never dropped: if one depends on a view that must be
+    re-created, `BootstrapError` names it and nothing changes.
+    """
     statements = bootstrap_statements(Dialect.POSTGRES)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK_KEY,))
-        for statement in statements:
-            cur.execute(statement)
+        try:
+            with conn.transaction():  # a savepoint: the common case drops nothing
+                _execute_all(cur, statements)
+        except psycopg.errors.InvalidTableDefinition as changed:
+            _drop_views(cur, created_views(statements), reason=changed)
+            _execute_all(cur, statements)
     return len(statements)
+
+
+_CREATE_VIEW = re.compile(
+    r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def created_views(statements: list[str]) -> list[str]:
+    """The views `statements` create or replace (`schema.name`), in creation order."""
+    views: list[str] = []
+    for statement in statements:
+        code = re.sub(r"--[^\n]*", "", statement)
+        views += [m.group(1) for m in _CREATE_VIEW.finditer(code)]
+    return views
+
+
+def _execute_all(cur: psycopg.Cursor, statements: list[str]) -> None:
+    for statement in statements:
+        cur.execute(statement)
+
+
+def _drop_views(cur: psycopg.Cursor, views: list[str], *, reason: psycopg.Error) -> None:
+    for view in reversed(views):
+        try:
+            cur.execute(f"DROP VIEW IF EXISTS {view}")
+        except psycopg.errors.DependentObjectsStillExist as exc:
+            raise BootstrapError(
+                f"bootstrap must re-create {view} ({reason.diag.message_primary}) but objects "
+                f"that are not Liberta's depend on it: {exc.diag.message_detail or exc}. Drop "
+                f"them, run the bootstrap, then re-create them; nothing was changed"
+            ) from exc
