@@ -5,7 +5,8 @@ suffix). There is no Hadoop codec for lzop here or on EMR, so `.lzo` files are r
 `binaryFiles` and unpacked in Python by `emr_jobs.lzop`.
 
 Every line comes with where it came from: `source_file`, `split_start` (the byte offset of
-the input split it was read in) and `row_id`, an id that grows line by line within a split.
+the input split it was read in) and `row_id`, an id unique in the run that grows line by line
+within a split.
 From these `emr_jobs.quality` derives exact line numbers without a Python pass over the data.
 """
 
@@ -128,17 +129,26 @@ def select_raw_files(
     )
 
 
-def _lzo_lines(item: tuple[str, bytes]) -> Iterator[tuple[str, str, int, int]]:
+def _lzo_row_base(index: int) -> int:
+    """Row ids of the index-th lzo file: negative, so they never meet the text source's ids
+    (`monotonically_increasing_id` is >= 0) and every line of the run has its own id."""
+    return -((index + 1) << 33)
+
+
+def _lzo_lines(
+    item: tuple[str, bytes], bases: dict[str, int]
+) -> Iterator[tuple[str, str, int, int]]:
     from emr_jobs.lzop import LzopError, decompress
 
     path, payload = item
+    base = bases[canonical_uri(path)]
     try:
         content = decompress(payload)
     except LzopError as exc:
         raise LzopError(f"{canonical_uri(path)}: cannot read lzop file: {exc}") from None
     # bytes.splitlines splits on \n, \r\n and \r, as Hadoop's LineRecordReader does.
     for index, raw_line in enumerate(content.splitlines()):
-        yield raw_line.decode("utf-8", errors="replace"), canonical_uri(path), 0, index
+        yield raw_line.decode("utf-8", errors="replace"), canonical_uri(path), 0, base + index
 
 
 def read_lines(spark: SparkSession, files: tuple[RawFile, ...] | list[RawFile]) -> DataFrame:
@@ -159,7 +169,10 @@ def read_lines(spark: SparkSession, files: tuple[RawFile, ...] | list[RawFile]) 
             )
         )
     if lzo_uris:
-        rdd = spark.sparkContext.binaryFiles(",".join(lzo_uris)).flatMap(_lzo_lines)
+        bases = {canonical_uri(uri): _lzo_row_base(i) for i, uri in enumerate(sorted(lzo_uris))}
+        rdd = spark.sparkContext.binaryFiles(",".join(lzo_uris)).flatMap(
+            lambda item: _lzo_lines(item, bases)
+        )
         frames.append(spark.createDataFrame(rdd, LINES_SCHEMA))
     if not frames:
         return spark.createDataFrame([], LINES_SCHEMA)

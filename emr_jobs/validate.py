@@ -154,10 +154,12 @@ def has_text_after_object(value: Column) -> Column:
     with only blanks between never occurs inside valid JSON outside strings, so the costly
     check with strings blanked out runs only for lines where the cheap one matches.
     """
-    ends_in_brace = F.rtrim(value).endswith("}")
-    glued = value.rlike(r"\}\s*\{") & F.regexp_replace(
-        value, r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', '""'
-    ).rlike(r"\}\s*\{")
+    # plain substring searches first: a regex over every line costs more than the parse
+    ends_in_brace = value.endswith("}") | F.rtrim(value).endswith("}")
+    candidate = (F.instr(value, "}{") > 0) | (F.instr(value, "} ") > 0)
+    candidate = candidate | (F.instr(value, "}\t") > 0)
+    strings_blanked = F.regexp_replace(value, r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', '""')
+    glued = candidate & strings_blanked.rlike(r"\}\s*\{")
     return ~ends_in_brace | glued
 
 

@@ -2,8 +2,8 @@
 
 They share an `event_key` (a hash of every contract field after coercion). Instead of
 shuffling every row to drop them, the job finds the (few) keys seen more than once, keeps
-the copy that came first (smallest source file, then row id) and filters the others out with
-a join against that small table.
+the copy with the smallest row id (unique per line in a run, see `emr_jobs.read`) and filters
+the others out with a join against that small table.
 """
 
 from __future__ import annotations
@@ -19,20 +19,13 @@ def valid_events(staged: DataFrame) -> DataFrame:
 def duplicate_groups(staged: DataFrame) -> DataFrame:
     """One row per event_key seen more than once among valid records.
 
-    Columns: event_key, copies (how many), keep_file, keep_row (the copy that stays).
+    Columns: event_key, copies (how many), keep_row (row id of the copy that stays).
     """
-    first = F.min(F.struct("source_file", "row_id"))
     return (
         valid_events(staged)
         .groupBy("event_key")
-        .agg(F.count(F.lit(1)).alias("copies"), first.alias("_keep"))
+        .agg(F.count(F.lit(1)).alias("copies"), F.min("row_id").alias("keep_row"))
         .where(F.col("copies") > 1)
-        .select(
-            "event_key",
-            "copies",
-            F.col("_keep.source_file").alias("keep_file"),
-            F.col("_keep.row_id").alias("keep_row"),
-        )
     )
 
 
@@ -40,7 +33,5 @@ def drop_duplicates(staged: DataFrame, duplicates: DataFrame, *, broadcast: bool
     """Valid records with every extra copy of a duplicate removed."""
     dups = F.broadcast(duplicates) if broadcast else duplicates
     joined = valid_events(staged).join(dups.drop("copies"), on="event_key", how="left")
-    keep = F.col("keep_file").isNull() | (
-        (F.col("source_file") == F.col("keep_file")) & (F.col("row_id") == F.col("keep_row"))
-    )
-    return joined.where(keep).drop("keep_file", "keep_row")
+    keep = F.col("keep_row").isNull() | (F.col("row_id") == F.col("keep_row"))
+    return joined.where(keep).drop("keep_row")
