@@ -84,16 +84,3 @@ class HadoopFs:
             stream.write(bytearray(data))
         finally:
             stream.close()
-
-    def read_bytes(self, uri: str) -> bytes:
-        fs, path = self._path(uri)
-        length = int(fs.getFileStatus(path).getLen())
-        stream = fs.open(path)
-        try:
-            buffer = self._jvm.java.nio.ByteBuffer.allocate(length)
-            # readFully into a Java array, then hand it over to Python in one piece
-            array = buffer.array()
-            stream.readFully(0, array)
-            return bytes(array)
-        finally:
-            stream.close()
