@@ -9,9 +9,6 @@ import psycopg
 
 from liberta.warehouse.sql import Dialect, statements
 
-# Long enough for any real message, short enough for a log row.
-MAX_ERROR_CHARS = 8000
-
 
 @dataclass(frozen=True)
 class TableLoadStats:
@@ -53,7 +50,7 @@ def record_failed_run(
         "run_id": run_id,
         "started_at": started.isoformat(sep=" "),
         "full_refresh": None if full_refresh is None else str(full_refresh).lower(),
-        "error": error[:MAX_ERROR_CHARS],
+        "error": error,
     }
     (statement,) = statements("etl/insert_failed_load_log.sql", Dialect.POSTGRES)
     with conn.transaction():

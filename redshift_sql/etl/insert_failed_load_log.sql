@@ -7,5 +7,6 @@ VALUES (
     /*redshift: GETDATE() *//*postgres: CAST(clock_timestamp() AT TIME ZONE 'UTC' AS timestamp) */,
     'failed',
     CAST(NULLIF(NULLIF('${full_refresh}', ''), 'null') AS boolean),
-    '${error}'
+    -- Long enough for any real message, short enough for a log row (also on Redshift).
+    LEFT('${error}', 8000)
 );
