@@ -86,7 +86,7 @@ def demo(
         raise typer.Exit(1) from None
 
     console.rule("[bold]5/5 Results")
-    print_kpis(console, db_url, days=7)
+    print_kpis(console, db_url, days=14)
     report_path = write_report(db_url, profile.reports_dir / "report.html")
     console.print(f"\nreport: [bold]{report_path}[/]")
     console.print(

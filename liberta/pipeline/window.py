@@ -17,8 +17,9 @@ class Window:
     full_refresh: bool
 
     def describe(self) -> str:
-        mode = "full refresh" if self.full_refresh else "incremental"
-        return f"{self.since:%Y-%m-%dT%H:%M:%SZ} .. {self.until:%Y-%m-%dT%H:%M:%SZ} ({mode})"
+        if self.full_refresh:
+            return "every partition (full refresh)"
+        return f"{self.since:%Y-%m-%dT%H:%M:%SZ} .. {self.until:%Y-%m-%dT%H:%M:%SZ} (incremental)"
 
 
 def parse_timestamp(text: str) -> datetime:
