@@ -7,15 +7,27 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
-DEFAULT_LOOKBACK = timedelta(days=2)
+DEFAULT_LOOKBACK_HOURS = 48
 
 
 def liberta_home() -> Path:
     """Base directory for local state: `$LIBERTA_HOME`, else `.liberta` in the working dir."""
     return Path(os.environ.get("LIBERTA_HOME") or Path.cwd() / ".liberta").resolve()
+
+
+def lookback_hours_from_env() -> int:
+    text = os.environ.get("LIBERTA_LOOKBACK_HOURS", str(DEFAULT_LOOKBACK_HOURS))
+    try:
+        hours = int(text)
+    except ValueError:
+        raise ValueError(
+            f"LIBERTA_LOOKBACK_HOURS={text!r} is not a whole number of hours"
+        ) from None
+    if hours < 0:
+        raise ValueError(f"LIBERTA_LOOKBACK_HOURS={text!r} must not be negative")
+    return hours
 
 
 def _as_uri(path: Path) -> str:
@@ -30,7 +42,8 @@ class Profile:
     home: Path
     raw_uri: str
     curated_uri: str
-    lookback: timedelta = DEFAULT_LOOKBACK
+    # Late files: an incremental run starts this many hours before the high-water mark.
+    lookback_hours: int = DEFAULT_LOOKBACK_HOURS
     max_bad_share: float = 0.05
     spark_cores: int | None = None
     spark_driver_memory: str | None = None
@@ -71,7 +84,7 @@ def embedded_profile(home: Path | None = None) -> Profile:
         raw_uri=_as_uri(base / "lake" / "raw"),
         curated_uri=_as_uri(base / "lake" / "curated"),
         home=base,
-        lookback=timedelta(hours=float(os.environ.get("LIBERTA_LOOKBACK_HOURS", 48))),
+        lookback_hours=lookback_hours_from_env(),
     )
 
 
@@ -89,7 +102,7 @@ def localstack_profile(home: Path | None = None) -> Profile:
         raw_uri=f"s3://{bucket}/raw",
         curated_uri=f"s3://{bucket}/curated",
         home=base,
-        lookback=timedelta(hours=float(os.environ.get("LIBERTA_LOOKBACK_HOURS", 48))),
+        lookback_hours=lookback_hours_from_env(),
     )
 
 

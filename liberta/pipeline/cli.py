@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -51,6 +51,14 @@ def run(
     curated: Annotated[
         str | None, typer.Option(help="curated output URI (overrides the profile)")
     ] = None,
+    lookback_hours: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="hours before the high-water mark an incremental run starts, for late files "
+            "(default LIBERTA_LOOKBACK_HOURS or 48)",
+        ),
+    ] = None,
     run_id: Annotated[str | None, typer.Option(help="run id (default: time + random)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only errors")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
@@ -65,6 +73,8 @@ def run(
     console = make_console(stderr=True, quiet=quiet or as_json)
     try:
         chosen = profile_named(profile).with_overrides(raw_uri=raw, curated_uri=curated)
+        if lookback_hours is not None:
+            chosen = replace(chosen, lookback_hours=lookback_hours)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     request = RunRequest(

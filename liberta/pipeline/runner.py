@@ -17,7 +17,7 @@ from typing import Any
 
 from liberta.config import Profile
 from liberta.pipeline.progress import Progress, SparkStageWatcher
-from liberta.pipeline.window import Window, choose_window, new_run_id
+from liberta.pipeline.window import Window, choose_window, new_run_id, parse_timestamp
 
 
 class PipelineError(RuntimeError):
@@ -111,7 +111,7 @@ class Pipeline:
 
     def _run_steps(self, request: RunRequest, report: RunReport, now: datetime) -> None:
         from liberta.warehouse.db import bootstrap, connect
-        from liberta.warehouse.sql import Dialect, watermark_query
+        from liberta.warehouse.sql import Dialect, window_start_query
 
         with (
             self._step("bootstrap", "Bootstrap warehouse schema", report),
@@ -121,11 +121,12 @@ class Pipeline:
 
         with self._step("read_watermark", "Read high-water mark", report):
             with connect(self.db_url) as conn:
-                row = conn.execute(watermark_query(Dialect.POSTGRES)).fetchone()
-            hwm = _as_utc(row[0]) if row and row[0] is not None else None
+                row = conn.execute(
+                    window_start_query(Dialect.POSTGRES),
+                    {"lookback_hours": self.profile.lookback_hours},
+                ).fetchone()
             report.window = choose_window(
-                high_water_mark=hwm,
-                lookback=self.profile.lookback,
+                incremental_start=parse_timestamp(row[0]) if row and row[0] else None,
                 now=now,
                 since=request.since,
                 until=request.until,
@@ -248,7 +249,3 @@ def rows_by_table(result: Any) -> dict[str, dict[str, int]]:
         name: {"staged": s.rows_staged, "inserted": s.rows_inserted, "updated": s.rows_updated}
         for name, s in result.tables.items()
     }
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

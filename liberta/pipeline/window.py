@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 # With no watermark yet (first run) the window starts here: every partition is read.
 BEGINNING_OF_TIME = datetime(2010, 1, 1, tzinfo=UTC)
@@ -35,24 +35,25 @@ def parse_timestamp(text: str) -> datetime:
 
 def choose_window(
     *,
-    high_water_mark: datetime | None,
-    lookback: timedelta,
+    incremental_start: datetime | None,
     now: datetime,
     since: datetime | None = None,
     until: datetime | None = None,
     full_refresh: bool = False,
 ) -> Window:
-    """Explicit bounds win; otherwise start `lookback` before the watermark so late files count.
+    """Explicit bounds win; otherwise start where the warehouse says the next window starts.
 
-    Reprocessing the lookback is harmless: the load merges idempotently.
+    `incremental_start` is the high-water mark minus the lookback for late files, computed by
+    the warehouse (`redshift_sql/etl/select_window_start.sql`, as on AWS), or None before the
+    first load. Reprocessing the lookback is harmless: the load merges idempotently.
     """
     end = until or now
     if full_refresh:
         start = since or BEGINNING_OF_TIME
     elif since is not None:
         start = since
-    elif high_water_mark is not None:
-        start = high_water_mark - lookback
+    elif incremental_start is not None:
+        start = incremental_start
     else:
         start = BEGINNING_OF_TIME
     if start >= end:

@@ -28,7 +28,15 @@ def test_run_help_documents_the_window_options() -> None:
     result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     out = plain(result.output)
-    for option in ("--since", "--until", "--full-refresh", "--profile", "--quiet", "--json"):
+    for option in (
+        "--since",
+        "--until",
+        "--full-refresh",
+        "--profile",
+        "--lookback-hours",
+        "--quiet",
+        "--json",
+    ):
         assert option in out
 
 

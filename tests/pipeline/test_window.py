@@ -5,43 +5,33 @@ import pytest
 from liberta.pipeline.window import BEGINNING_OF_TIME, choose_window, new_run_id, parse_timestamp
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-HWM = datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC)
+START = datetime(2026, 11, 28, 23, 59, 59, tzinfo=UTC)
 
 
 def test_first_run_reads_everything_up_to_now() -> None:
-    window = choose_window(high_water_mark=None, lookback=timedelta(hours=48), now=NOW)
+    window = choose_window(incremental_start=None, now=NOW)
     assert (window.since, window.until, window.full_refresh) == (BEGINNING_OF_TIME, NOW, False)
 
 
-def test_incremental_run_starts_one_lookback_before_the_watermark() -> None:
-    window = choose_window(high_water_mark=HWM, lookback=timedelta(hours=48), now=NOW)
-    assert window.since == datetime(2026, 11, 28, 23, 59, 59, tzinfo=UTC)
-    assert window.until == NOW
+def test_incremental_run_starts_where_the_warehouse_says() -> None:
+    window = choose_window(incremental_start=START, now=NOW)
+    assert (window.since, window.until, window.full_refresh) == (START, NOW, False)
 
 
 def test_explicit_bounds_win_over_the_watermark() -> None:
     since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
-    window = choose_window(
-        high_water_mark=HWM, lookback=timedelta(hours=48), now=NOW, since=since, until=until
-    )
+    window = choose_window(incremental_start=START, now=NOW, since=since, until=until)
     assert (window.since, window.until) == (since, until)
 
 
 def test_full_refresh_ignores_the_watermark() -> None:
-    window = choose_window(
-        high_water_mark=HWM, lookback=timedelta(hours=48), now=NOW, full_refresh=True
-    )
+    window = choose_window(incremental_start=START, now=NOW, full_refresh=True)
     assert window.since == BEGINNING_OF_TIME and window.full_refresh
 
 
 def test_an_empty_window_is_refused_with_both_bounds_named() -> None:
     with pytest.raises(ValueError, match=r"2026-12-02.*2026-12-01"):
-        choose_window(
-            high_water_mark=None,
-            lookback=timedelta(0),
-            now=NOW,
-            since=datetime(2026, 12, 2, tzinfo=UTC),
-        )
+        choose_window(incremental_start=None, now=NOW, since=datetime(2026, 12, 2, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
