@@ -2,11 +2,58 @@
 
 from __future__ import annotations
 
+import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
+import psycopg
 import pytest
 
-from liberta.warehouse.server import free_port
+from liberta.warehouse.server import LocalPostgres, LocalPostgresConfig, free_port
+
+_database_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[LocalPostgres]:
+    """One real Postgres for the whole test session, started by Liberta's own server code.
+
+    127.0.0.1, a free port, a temporary data directory, stopped and removed at the end.
+    """
+    base = Path(tempfile.mkdtemp(prefix="liberta-pg-test-"))
+    base.chmod(0o755)  # the postgres OS user (when we are root) must reach the data dir
+    config = LocalPostgresConfig(
+        data_dir=base / "pgdata",
+        port=free_port(),
+        database="postgres",
+        # A throwaway server: durability off for speed.
+        settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
+    )
+    server = LocalPostgres(config)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def database_url(server: LocalPostgres, database: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:{server.config.port}/{database}"
+
+
+@pytest.fixture
+def empty_database_url(pg_server: LocalPostgres) -> Iterator[str]:
+    """A fresh, empty database (no schema) on the session's Postgres, dropped afterwards."""
+    name = f"empty_{next(_database_counter)}"
+    admin = database_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield database_url(pg_server, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

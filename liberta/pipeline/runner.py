@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from emr_jobs.config import parse_timestamp
 from liberta.config import Profile
 from liberta.pipeline.progress import Progress, SparkStageWatcher
-from liberta.pipeline.window import Window, choose_window, new_run_id, parse_timestamp
+from liberta.pipeline.window import Window, choose_window, new_run_id
 
 
 class PipelineError(RuntimeError):

@@ -22,17 +22,6 @@ class Window:
         return f"{self.since:%Y-%m-%dT%H:%M:%SZ} .. {self.until:%Y-%m-%dT%H:%M:%SZ} (incremental)"
 
 
-def parse_timestamp(text: str) -> datetime:
-    """ISO-8601 date or timestamp; naive values are UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"not a timestamp: {text!r} (use ISO-8601, e.g. 2026-11-01 or 2026-11-01T06:00:00Z)"
-        ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def choose_window(
     *,
     incremental_start: datetime | None,

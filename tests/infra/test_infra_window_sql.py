@@ -7,10 +7,7 @@ server (started by Liberta's own server code on 127.0.0.1, removed afterwards).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,8 +17,9 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from liberta.warehouse.db import bootstrap
-from liberta.warehouse.server import LocalPostgres, LocalPostgresConfig, free_port
+from liberta.warehouse.server import LocalPostgres
 from liberta.warehouse.sql import Dialect, window_start_query
+from tests.conftest import database_url
 
 SOURCE = REPO / "redshift_sql" / "etl" / "select_window_start.sql"
 
@@ -65,26 +63,17 @@ def test_a_broken_rendering_would_not_parse() -> None:
 
 
 @pytest.fixture(scope="module")
-def pg_conn() -> Iterator[psycopg.Connection]:
-    base = Path(tempfile.mkdtemp(prefix="liberta-infra-pg-"))
-    base.chmod(0o755)  # the postgres OS user (when we are root) must reach the data dir
-    server = LocalPostgres(
-        LocalPostgresConfig(
-            data_dir=base / "pgdata",
-            port=free_port(),
-            database="postgres",
-            settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
-        )
-    )
-    server.start()
+def pg_conn(pg_server: LocalPostgres) -> Iterator[psycopg.Connection]:
+    admin = database_url(pg_server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE infra_window_sql")
     try:
-        url = f"postgresql://postgres@127.0.0.1:{server.config.port}/postgres"
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(database_url(pg_server, "infra_window_sql"), autocommit=True) as conn:
             bootstrap(conn)
             yield conn
     finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS infra_window_sql WITH (FORCE)")
 
 
 def _window_start(conn: psycopg.Connection, lookback_hours: int) -> str | None:

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from liberta.pipeline.window import BEGINNING_OF_TIME, choose_window, new_run_id, parse_timestamp
+from emr_jobs.config import parse_timestamp
+from liberta.pipeline.window import BEGINNING_OF_TIME, choose_window, new_run_id
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 START = datetime(2026, 11, 28, 23, 59, 59, tzinfo=UTC)

@@ -7,50 +7,24 @@ removed at the end); one bootstrapped template database; every test gets a fresh
 from __future__ import annotations
 
 import itertools
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from liberta.warehouse.db import bootstrap
-from liberta.warehouse.server import LocalPostgres, LocalPostgresConfig, free_port
+from liberta.warehouse.server import LocalPostgres
+from tests.conftest import database_url
 
 TEMPLATE = "liberta_template"
 _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[LocalPostgres]:
-    base = Path(tempfile.mkdtemp(prefix="liberta-pg-test-"))
-    base.chmod(0o755)  # the postgres OS user (when we are root) must reach the data dir
-    config = LocalPostgresConfig(
-        data_dir=base / "pgdata",
-        port=free_port(),
-        database="postgres",
-        # A throwaway server: durability off for speed.
-        settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
-    )
-    server = LocalPostgres(config)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _url(server: LocalPostgres, database: str) -> str:
-    return f"postgresql://postgres@127.0.0.1:{server.config.port}/{database}"
-
-
-@pytest.fixture(scope="session")
 def template_db(pg_server: LocalPostgres) -> str:
-    with psycopg.connect(_url(pg_server, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(database_url(pg_server, "postgres"), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
-    with psycopg.connect(_url(pg_server, TEMPLATE)) as conn:
+    with psycopg.connect(database_url(pg_server, TEMPLATE)) as conn:
         bootstrap(conn)
     return TEMPLATE
 
@@ -59,10 +33,10 @@ def template_db(pg_server: LocalPostgres) -> str:
 def db_url(pg_server: LocalPostgres, template_db: str) -> Iterator[str]:
     """A fresh, bootstrapped database for one test."""
     name = f"t_{next(_counter)}"
-    with psycopg.connect(_url(pg_server, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(database_url(pg_server, "postgres"), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield _url(pg_server, name)
-    with psycopg.connect(_url(pg_server, "postgres"), autocommit=True) as conn:
+    yield database_url(pg_server, name)
+    with psycopg.connect(database_url(pg_server, "postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
