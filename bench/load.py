@@ -1,10 +1,10 @@
 """Benchmark the local warehouse load: rows/s through COPY ... FROM STDIN, and the whole load.
 
 Run as `python -m bench.load [--events N]`. Builds a synthetic run that follows the contract
-(emr_jobs/tables.py: N events, N/10 sessions, N/100 players, N/50 purchases; keys spread like the
-job's xxhash64 keys), starts a throwaway Postgres (Liberta's own server code, default durability
-settings) and loads the run into an empty warehouse, then again (the idempotent re-load: every
-row already there).
+(liberta_core/tables.py: N events, N/10 sessions, N/100 players, N/50 purchases; keys spread
+like the job's xxhash64 keys), starts a throwaway Postgres (Liberta's own server code, default
+durability settings) and loads the run into an empty warehouse, then again (the idempotent
+re-load: every row already there).
 Prints one line per load and writes `bench-results/load.json`.
 """
 
@@ -23,10 +23,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from emr_jobs.tables import TABLES, Table
 from liberta.warehouse.db import bootstrap, connect
 from liberta.warehouse.loader import LoadResult, load_run
 from liberta.warehouse.server import LocalPostgres, LocalPostgresConfig, free_port
+from liberta_core.tables import TABLES, Table
 
 RESULTS = Path("bench-results") / "load.json"
 DAYS = 30

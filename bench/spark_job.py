@@ -40,7 +40,7 @@ jvm = spark.sparkContext._gateway.proc.pid
 def cpu(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-manifest = run(spark, parse_args(sys.argv[1:]))
+manifest = run(spark, parse_args(sys.argv[1:])).to_json()
 done = time.perf_counter()
 print("RESULT " + json.dumps({
     "spark_start_s": started - t0, "job_s": done - started, "jvm_cpu_s": cpu(jvm),

@@ -1,14 +1,20 @@
-"""The job's one configuration object, parsed from the `spark-submit` arguments."""
+"""The job's one configuration object, parsed from the `spark-submit` arguments.
+
+The flag names are `liberta_core.job_args`'s (its `JobArguments` builds what callers send);
+the run id follows `liberta_core.run_id`; timestamps are `liberta_core.timestamps`'.
+"""
 
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
+
+from liberta_core import job_args, layout
+from liberta_core.run_id import RULE_TEXT, is_valid_run_id
+from liberta_core.timestamps import TimestampError, format_timestamp, parse_timestamp
 
 DEFAULT_MAX_BAD_SHARE = 0.05
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class ConfigError(ValueError):
@@ -38,11 +44,8 @@ class JobConfig:
             raise ConfigError("--raw is required")
         if not self.curated:
             raise ConfigError("--curated is required")
-        if not _RUN_ID.match(self.run_id or ""):
-            raise ConfigError(
-                f"--run-id {self.run_id!r} is not usable: use 1-128 characters of "
-                "letters, digits, '.', '_' or '-', starting with a letter or digit"
-            )
+        if not is_valid_run_id(self.run_id):
+            raise ConfigError(f"--run-id {self.run_id!r} is not usable: use {RULE_TEXT}")
         if not self.full_refresh and (self.since is None or self.until is None):
             raise ConfigError("--since and --until are required unless --full-refresh is given")
         for name in ("since", "until"):
@@ -59,41 +62,15 @@ class JobConfig:
 
     @property
     def run_uri(self) -> str:
-        return f"{self.curated.rstrip('/')}/runs/{self.run_id}"
+        return layout.run_uri(self.curated, self.run_id)
 
     @property
     def quarantine_uri(self) -> str:
-        return f"{self.curated.rstrip('/')}/quarantine/run_id={self.run_id}"
+        return layout.quarantine_uri(self.curated, self.run_id)
 
     @property
     def staging_uri(self) -> str:
-        base = self.staging or f"{self.curated.rstrip('/')}/_staging"
-        return f"{base.rstrip('/')}/run_id={self.run_id}"
-
-
-def parse_timestamp(text: str) -> datetime:
-    """ISO-8601 date or date-time; naive values are UTC. `2026-11-01`, `2026-11-01T00:00:00Z`."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        else:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{text!r} is not an ISO-8601 date or date-time (e.g. 2026-11-01 or "
-            "2026-11-01T00:00:00Z)"
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_timestamp(value: datetime) -> str:
-    """UTC ISO-8601 with a `Z`, seconds precision unless there are microseconds."""
-    utc = value.astimezone(UTC)
-    spec = "microseconds" if utc.microsecond else "seconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+        return layout.staging_uri(self.curated, self.run_id, self.staging)
 
 
 def _share(text: str) -> float:
@@ -108,23 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog="liberta_job.py",
         description="Build the Liberta star schema from raw events for a window of partitions.",
     )
-    parser.add_argument("--raw", required=True, help="URI of the raw dt= partitions")
-    parser.add_argument("--curated", required=True, help="URI of the curated root")
-    parser.add_argument("--run-id", required=True, help="identifier of this run")
-    parser.add_argument("--since", help="window start (inclusive), ISO-8601, UTC if no zone")
-    parser.add_argument("--until", help="window end (exclusive), ISO-8601, UTC if no zone")
+    parser.add_argument(job_args.RAW, required=True, help="URI of the raw dt= partitions")
+    parser.add_argument(job_args.CURATED, required=True, help="URI of the curated root")
+    parser.add_argument(job_args.RUN_ID, required=True, help="identifier of this run")
+    parser.add_argument(job_args.SINCE, help="window start (inclusive), ISO-8601, UTC if no zone")
+    parser.add_argument(job_args.UNTIL, help="window end (exclusive), ISO-8601, UTC if no zone")
     parser.add_argument(
-        "--full-refresh", action="store_true", help="read every partition, ignore the window"
+        job_args.FULL_REFRESH, action="store_true", help="read every partition, ignore the window"
     )
     parser.add_argument(
-        "--max-bad-share",
+        job_args.MAX_BAD_SHARE,
         type=_share,
         default=DEFAULT_MAX_BAD_SHARE,
         help="fail without publishing when more than this share of records is bad "
         f"(default {DEFAULT_MAX_BAD_SHARE})",
     )
     parser.add_argument(
-        "--staging", help="scratch URI for intermediate Parquet (default <curated>/_staging)"
+        job_args.STAGING, help="scratch URI for intermediate Parquet (default <curated>/_staging)"
     )
     return parser
 
@@ -136,9 +113,18 @@ def parse_args(argv: list[str]) -> JobConfig:
         raw=ns.raw,
         curated=ns.curated,
         run_id=ns.run_id,
-        since=parse_timestamp(ns.since) if ns.since else None,
-        until=parse_timestamp(ns.until) if ns.until else None,
+        since=_timestamp_arg(ns.since, job_args.SINCE),
+        until=_timestamp_arg(ns.until, job_args.UNTIL),
         full_refresh=ns.full_refresh,
         max_bad_share=ns.max_bad_share,
         staging=ns.staging,
     )
+
+
+def _timestamp_arg(text: str | None, flag: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_timestamp(text)
+    except TimestampError as exc:
+        raise ConfigError(f"{flag}: {exc}") from None

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -26,16 +25,32 @@ from pyspark.sql import functions as F
 from emr_jobs.config import ConfigError, JobConfig, parse_args
 from emr_jobs.currencies import load_currencies
 from emr_jobs.fs import HadoopFs
-from emr_jobs.manifest import build_manifest, copy_manifest, manifest_bytes
-from emr_jobs.quality import BadRecordShareExceeded, check_bad_share, quarantine_rows, read_stats
+from emr_jobs.quality import (
+    BadRecordShareExceeded,
+    ReadStats,
+    check_bad_share,
+    quarantine_rows,
+    read_stats,
+)
 from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
-from emr_jobs.tables import TABLES
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
 from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user, date_range
 from emr_jobs.transforms.events import stage_events
 from emr_jobs.transforms.facts import f_event, f_revenue, f_session
 from emr_jobs.validate import validate
 from emr_jobs.write import count_rows, parquet_entries, write_parquet
+from liberta_core import layout
+from liberta_core.manifest import (
+    Counts,
+    QuarantineSummary,
+    RunManifest,
+    RunWindow,
+    TableOutput,
+    WorstFile,
+    copy_manifest_bytes,
+)
+from liberta_core.tables import TABLES
+from liberta_core.timestamps import epoch_to_iso, parse_timestamp
 
 log = logging.getLogger("emr_jobs")
 
@@ -102,7 +117,7 @@ def _build_tables(spark: SparkSession, events: DataFrame) -> dict[str, DataFrame
     return {t.name: built[t.name] for t in TABLES}
 
 
-def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
+def run(spark: SparkSession, config: JobConfig) -> RunManifest:
     """Process the window of `config`; return the manifest that was written last."""
     for key, value in REQUIRED_SQL_CONF.items():
         spark.conf.set(key, value)
@@ -152,49 +167,50 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
                 write_parquet(events, f"{staging}/unique_events")
                 events = spark.read.parquet(f"{staging}/unique_events")
 
-        tables: dict[str, dict[str, Any]] = {}
+        tables: dict[str, TableOutput] = {}
         for name, frame in _build_tables(spark, events).items():
             with timer.stage(f"write_{name}"):
-                uri = f"{config.run_uri}/{name}"
+                uri = layout.table_uri(config.curated, config.run_id, name)
                 write_parquet(frame, uri)
                 entries = parquet_entries(fs, uri)
                 rows = count_rows(spark, entries)
-                if rows == 0:
-                    entries = []
-                tables[name] = {
-                    "rows": rows,
-                    "copy_manifest": f"{config.run_uri}/copy/{name}.manifest",
-                    "entries": entries,
-                }
+                tables[name] = TableOutput(
+                    rows=rows,
+                    copy_manifest=layout.copy_manifest_uri(config.curated, config.run_id, name),
+                    entries=tuple(entries) if rows else (),
+                )
 
         with timer.stage("quarantine"):
             bad = quarantine_rows(spark, staged, stats)
             bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
 
-        valid = tables["f_event"]["rows"]
+        valid = tables["f_event"].rows
         if stats.read != valid + stats.quarantined + duplicates:
             raise ReconciliationError(
                 f"records read ({stats.read}) != valid ({valid}) + quarantined "
                 f"({stats.quarantined}) + duplicates ({duplicates})"
             )
-        time_corrected = count_rows(spark, tables["f_event"]["entries"], where="is_time_corrected")
+        time_corrected = count_rows(spark, tables["f_event"].entries, where="is_time_corrected")
 
         for table in tables.values():
-            fs.write_bytes(table["copy_manifest"], copy_manifest(table["entries"]))
-        manifest = build_manifest(
-            config=config,
-            created_at=datetime.now(UTC),
-            partitions=[d.isoformat() for d in selection.partitions],
+            fs.write_bytes(table.copy_manifest, copy_manifest_bytes(table.entries))
+        manifest = _manifest(
+            config,
+            partitions=tuple(d.isoformat() for d in selection.partitions),
             stats=stats,
-            valid=valid,
-            duplicates=duplicates,
-            time_corrected=time_corrected,
+            counts=Counts(
+                read=stats.read,
+                valid=valid,
+                quarantined=stats.quarantined,
+                duplicates=duplicates,
+                time_corrected=time_corrected,
+            ),
             tables=tables,
             files_read=len(selection.files),
             stage_seconds=timer.seconds,
         )
         # Last: the manifest is what makes the run complete and loadable.
-        fs.write_bytes(f"{config.run_uri}/manifest.json", manifest_bytes(manifest))
+        fs.write_bytes(layout.manifest_uri(config.curated, config.run_id), manifest.to_bytes())
         published = True
         return manifest
     finally:
@@ -208,6 +224,43 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
             fs.delete(staging)
         except Exception:
             log.exception("could not remove the staging directory %s", staging)
+
+
+def _manifest(
+    config: JobConfig,
+    *,
+    partitions: tuple[str, ...],
+    stats: ReadStats,
+    counts: Counts,
+    tables: dict[str, TableOutput],
+    files_read: int,
+    stage_seconds: dict[str, float],
+) -> RunManifest:
+    high_water_mark = epoch_to_iso(stats.high_water_epoch)
+    return RunManifest(
+        run_id=config.run_id,
+        created_at=datetime.now(UTC).replace(microsecond=0),
+        window=RunWindow(
+            since=config.since,
+            until=config.until,
+            full_refresh=config.full_refresh,
+            partitions=partitions,
+        ),
+        high_water_mark=parse_timestamp(high_water_mark) if high_water_mark else None,
+        counts=counts,
+        quarantine=QuarantineSummary(
+            uri=config.quarantine_uri + "/",
+            by_reason=stats.by_reason,
+            worst_files=tuple(
+                WorstFile(file=f.file, read=f.read, quarantined=f.quarantined)
+                for f in stats.worst_files()
+            ),
+        ),
+        tables=tables,
+        source_files=files_read,
+        max_bad_share=config.max_bad_share,
+        stage_seconds=stage_seconds,
+    )
 
 
 def _qualified(fs: HadoopFs, config: JobConfig) -> JobConfig:
@@ -240,12 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         log.exception("run %s failed", config.run_id)
         return EXIT_FAILED
-    counts = manifest["counts"]
     log.info(
         "run %s published: %s; high-water mark %s",
         config.run_id,
-        ", ".join(f"{k} {v}" for k, v in counts.items()),
-        manifest["high_water_mark"],
+        ", ".join(f"{k} {v}" for k, v in manifest.counts.to_json().items()),
+        manifest.to_json()["high_water_mark"],
     )
     return EXIT_OK
 

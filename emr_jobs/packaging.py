@@ -3,15 +3,16 @@
 `build(out_dir)` writes two files:
 
 - `liberta_job.py`: the `spark-submit` entry script (a few lines calling `emr_jobs.main.main`);
-- `emr_jobs.zip`: the `emr_jobs` package (code and `data/currencies.csv`) for `--py-files`.
+- `emr_jobs.zip`: the `emr_jobs` package (code and `data/currencies.csv`) and the
+  `liberta_core` package it shares with the CLI and the infrastructure, for `--py-files`.
 
 No third-party package is shipped: the job needs only PySpark and the standard library. LZO
 decompression uses `lzallright` where it is installed and otherwise the pure-Python LZO1X
 decoder in `emr_jobs.lzop` (slower, but EMR lacks the wheel and a native wheel cannot be
 imported from a `--py-files` zip anyway).
 
-`spark_submit_args(prefix)` is the one place that knows the `spark-submit` options; the
-infrastructure appends the job arguments (`--raw ... --curated ... --run-id ...`) to it.
+`spark_submit_args(prefix)` is the one place that knows the `spark-submit` options; callers
+append the job arguments built by `liberta_core.job_args.JobArguments`.
 
 Run `python -m emr_jobs.packaging --out dist/emr` (`make package`).
 """
@@ -20,13 +21,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-PACKAGE_NAME = "emr_jobs"
+# Packages in the zip: the job and the contracts it shares (pure Python, standard library).
+PACKAGES: tuple[str, ...] = ("emr_jobs", "liberta_core")
 ENTRY_SCRIPT_NAME = "liberta_job.py"
 PY_FILES_NAME = "emr_jobs.zip"
 # EMR 7.x installs Python 3.11 next to the default 3.9; the job is developed on 3.11.
@@ -61,8 +64,9 @@ class JobPackage:
         return (self.entry_script, self.py_files)
 
 
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parent
+def _package_dir(name: str) -> Path:
+    module = importlib.import_module(name)
+    return Path(module.__file__ or "").resolve().parent
 
 
 def _package_files(root: Path) -> list[Path]:
@@ -81,19 +85,20 @@ def build(out_dir: Path) -> JobPackage:
     """Write the entry script and `emr_jobs.zip` into `out_dir` (created if missing)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    root = _package_dir()
-    if not (root / "main.py").is_file():
-        raise FileNotFoundError(f"{root / 'main.py'} is missing: emr_jobs is incomplete")
+    if not (_package_dir("emr_jobs") / "main.py").is_file():
+        raise FileNotFoundError("emr_jobs/main.py is missing: the emr_jobs package is incomplete")
 
     zip_path = out_dir / PY_FILES_NAME
     tmp_zip = zip_path.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in _package_files(root):
-            arcname = f"{PACKAGE_NAME}/{path.relative_to(root).as_posix()}"
-            info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, path.read_bytes())
+        for package in PACKAGES:
+            root = _package_dir(package)
+            for path in _package_files(root):
+                arcname = f"{package}/{path.relative_to(root).as_posix()}"
+                info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, path.read_bytes())
     tmp_zip.replace(zip_path)
 
     entry = out_dir / ENTRY_SCRIPT_NAME

@@ -13,7 +13,7 @@ from aws_cdk import App
 from emr_jobs.packaging import build
 from infra.config import StageConfig, stage_from_context
 from infra.nag import acknowledge, add_checks
-from infra.orchestration import PipelineSql
+from infra.pipeline.state_machine import PipelineSql
 from infra.stack import LibertaStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

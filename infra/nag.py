@@ -17,12 +17,6 @@ if TYPE_CHECKING:
     from infra.stack import LibertaStack
 
 
-# A partition, region or account as cdk-nag prints it: a token or a literal.
-_PARTITION = r"(<AWS::Partition>|aws[\w-]*)"
-_REGION = r"(<AWS::Region>|[a-z]{2}(-[a-z]+)+-\d)"
-_ACCOUNT = r"(<AWS::AccountId>|\d{12})"
-
-
 def add_checks(scope: IConstruct) -> None:
     Aspects.of(scope).add(AwsSolutionsChecks(verbose=True))
 
@@ -90,47 +84,11 @@ def acknowledge(stack: LibertaStack) -> None:
         "Resource '*' only where the API has no resource type: redshift-data "
         "DescribeStatement / GetStatementResult / CancelStatement (limited by the Data API to "
         "the caller's own statements) and cloudwatch:PutMetricData. The manifest wildcard is "
-        "runs/<run id>/manifest.json, run ids being per execution."
+        "runs/<run id>/manifest.json, run ids being per execution. EMR clusters or EMR "
+        "Serverless job runs are created per execution, so their ids are unknown at deploy time "
+        "(the EMR cleanup service-linked role is created by EMR on first use)."
     )
-    if processing.mode == "cluster":
-        # Partition, region and account are tokens or literals depending on the environment.
-        sfn_wildcards += [
-            RegexAppliesTo(
-                regex=rf"/^Resource::arn:{_PARTITION}:elasticmapreduce:{_REGION}:{_ACCOUNT}"
-                r":cluster\/\*$/"
-            ),
-            RegexAppliesTo(
-                regex=rf"/^Resource::arn:{_PARTITION}:iam::{_ACCOUNT}:role\/aws-service-role\/"
-                r"elasticmapreduce\.amazonaws\.com\*\/AWSServiceRoleForEMRCleanup\*$/"
-            ),
-        ]
-        reason += (
-            " EMR clusters are created per execution, so their ids are unknown at deploy time "
-            "(the policy CDK's EmrCreateCluster/EmrAddStep/EmrTerminateCluster tasks generate); "
-            "the EMR cleanup service-linked role is created by EMR on first use."
-        )
-        _suppress(
-            processing.service_role,
-            "AwsSolutions-IAM4",
-            "AmazonEMRServicePolicy_v2 is the scoped EMR service policy AWS maintains: it acts "
-            "only on network resources tagged for-use-with-amazon-emr-managed-policies=true "
-            "(Liberta tags its VPC and EMR security groups).",
-            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2",
-        )
-        _suppress(
-            orchestration.node.find_child("CreateCluster").node.find_child("AutoScalingRole"),
-            "AwsSolutions-IAM4",
-            "Created by CDK's EmrCreateCluster task for every cluster; Liberta's transient "
-            "cluster defines no automatic scaling policy, so EMR never uses it.",
-            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AmazonElasticMapReduceforAutoScalingRole",
-        )
-    else:
-        sfn_wildcards.append(f"Resource::{_arn(stack, processing.application)}/jobruns/*")
-        reason += (
-            " EMR Serverless job run ids are created per execution (GetJobRun/CancelJobRun on "
-            "this application's job runs only)."
-        )
+    sfn_wildcards += processing.acknowledge_findings(stack, orchestration.state_machine.role)
     _suppress(
         orchestration.state_machine.role,
         "AwsSolutions-IAM5",

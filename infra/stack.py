@@ -8,15 +8,17 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from emr_jobs.packaging import JobPackage
-from emr_jobs.tables import TABLES
 from infra.access import allow_read, allow_write
 from infra.config import StageConfig
 from infra.monitoring import Monitoring
 from infra.network import AZ_COUNT, Network
-from infra.orchestration import Orchestration, PipelineSql
-from infra.processing import JobCode, Processing
-from infra.storage import EMR_LOGS_PREFIX, RAW_EVENTS_PREFIX, Storage
+from infra.pipeline.building_blocks import Warehouse as DataApiWarehouse
+from infra.pipeline.state_machine import Pipeline, PipelineSql
+from infra.processing import JobCode, spark_runtime
+from infra.storage import EMR_LOGS_PREFIX, Storage
 from infra.warehouse import Warehouse
+from liberta_core.layout import RAW_EVENTS_PREFIX, RUNS_PREFIX
+from liberta_core.tables import TABLE_NAMES
 
 
 class LibertaStack(Stack):
@@ -65,7 +67,7 @@ class LibertaStack(Stack):
             key=self.key,
             emr_cluster_endpoints=config.emr_mode == "cluster",
         )
-        processing = Processing(
+        processing = spark_runtime(
             self,
             "Processing",
             config=config,
@@ -83,34 +85,34 @@ class LibertaStack(Stack):
             key=self.key,
         )
         monitoring = Monitoring(self, "Monitoring", config=config, key=self.key)
-        table_names = [table.name for table in TABLES]
-        orchestration = Orchestration(
+        orchestration = Pipeline(
             self,
             "Orchestration",
             config=config,
             key=self.key,
             sql=sql,
+            runtime=processing,
             spark_job=job_code.spark_job,
-            processing=processing,
-            warehouse=warehouse,
-            raw_bucket=storage.raw,
-            raw_prefix=RAW_EVENTS_PREFIX,
+            warehouse=DataApiWarehouse(
+                workgroup_name=warehouse.workgroup_name,
+                workgroup_arn=warehouse.workgroup_arn,
+                database=warehouse.database_name,
+                secret_arn=warehouse.admin_secret.secret_arn,
+            ),
+            copy_role_arn=warehouse.copy_role.role_arn,
+            raw_uri=f"s3://{storage.raw.bucket_name}/{RAW_EVENTS_PREFIX.strip('/')}",
             curated_bucket=storage.curated,
-            logs_bucket=storage.artifacts,
-            logs_prefix=EMR_LOGS_PREFIX,
+            logs_uri=f"s3://{storage.artifacts.bucket_name}/{EMR_LOGS_PREFIX.strip('/')}/",
             topic=monitoring.topic,
-            table_names=table_names,
         )
-        if config.emr_mode == "cluster":
-            # EMR needs the instance profile before the first CreateCluster call.
-            orchestration.state_machine.node.add_dependency(processing.instance_profile)
         monitoring.observe(
             state_machine=orchestration.state_machine,
-            processing_integration_arn=orchestration.processing_integration_arn,
-            table_names=table_names,
+            processing_integration_arn=processing.integration_arn,
+            table_names=list(TABLE_NAMES),
         )
 
         # -- grants where the parts meet ------------------------------------------------------
+        warehouse.admin_secret.grant_read(orchestration.state_machine.role)
         job_role = processing.job_role
         allow_read(storage.raw, job_role, prefixes=[RAW_EVENTS_PREFIX], sid="RawEvents")
         allow_read(storage.curated, job_role, sid="Curated")
@@ -124,7 +126,7 @@ class LibertaStack(Stack):
             )
         )
         # COPY reads the run's Parquet and COPY manifests: the curated bucket's runs/ only.
-        allow_read(storage.curated, warehouse.copy_role, prefixes=["runs/"], sid="CuratedRuns")
+        allow_read(storage.curated, warehouse.copy_role, prefixes=[RUNS_PREFIX], sid="CuratedRuns")
 
         self.storage, self.network, self.processing = storage, network, processing
         self.warehouse, self.monitoring, self.orchestration = warehouse, monitoring, orchestration

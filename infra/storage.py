@@ -7,11 +7,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import StageConfig
+from liberta_core.layout import QUARANTINE_PREFIX, RAW_EVENTS_PREFIX
 
-# Where the Spark job writes records it rejected (docs/run-manifest.md); expired by lifecycle.
-QUARANTINE_PREFIX = "quarantine/"
-# Where raw events land (raw-events.md: <raw>/events/dt=YYYY-MM-DD/...).
-RAW_EVENTS_PREFIX = "events/"
 # Prefix under the artifacts bucket for EMR logs (cluster logs and EMR Serverless job logs).
 EMR_LOGS_PREFIX = "emr-logs/"
 

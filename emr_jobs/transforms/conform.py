@@ -1,4 +1,4 @@
-"""Shape a DataFrame exactly as a table of `emr_jobs.tables` declares it (order and types)."""
+"""Shape a DataFrame exactly as a table of `liberta_core.tables` declares it (order and types)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from emr_jobs.tables import Table
+from liberta_core.tables import Table
 
 _SPARK_TYPES = {
     "bigint": "bigint",

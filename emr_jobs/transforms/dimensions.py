@@ -1,4 +1,4 @@
-"""Dimension tables from de-duplicated valid events (see `emr_jobs.tables` for the contract).
+"""Dimension tables from de-duplicated valid events (see `liberta_core.tables` for the contract).
 
 Where a value comes from "the earliest" or "the latest" event, ties on event time are broken
 by event_key so that re-running a window always picks the same row.
@@ -12,8 +12,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from emr_jobs.keys import date_key_column, key_column
-from emr_jobs.tables import D_DATE, D_DEVICE, D_ITEM, D_USER
 from emr_jobs.transforms.conform import conform
+from liberta_core.tables import D_DATE, D_DEVICE, D_ITEM, D_USER
 
 
 def _earliest(value: str) -> Column:

@@ -1,12 +1,12 @@
-"""Fact tables from de-duplicated valid events (see `emr_jobs.tables` for the contract)."""
+"""Fact tables from de-duplicated valid events (see `liberta_core.tables` for the contract)."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from emr_jobs.tables import F_EVENT, F_REVENUE, F_SESSION
 from emr_jobs.transforms.conform import conform
+from liberta_core.tables import F_EVENT, F_REVENUE, F_SESSION
 
 
 def f_event(events: DataFrame) -> DataFrame:

@@ -11,14 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-# The job's own parser: a window means the same here and in spark-submit.
-from emr_jobs.config import parse_timestamp
 from liberta.config import profile_named
 from liberta.console import make_console
 from liberta.pipeline.progress import ConsoleProgress, SilentProgress
 from liberta.pipeline.runner import Pipeline, PipelineError, RunRequest
 from liberta.pipeline.summary import print_run_summary
 from liberta.pipeline.warehouse_access import ensure_warehouse
+
+# The job's own parser: a window means the same here and in spark-submit.
+from liberta_core.timestamps import parse_timestamp
 
 
 def _timestamp(value: str | None) -> datetime | None:

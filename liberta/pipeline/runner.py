@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from emr_jobs.config import parse_timestamp
 from liberta.config import Profile
 from liberta.pipeline.progress import Progress, SparkStageWatcher
-from liberta.pipeline.window import Window, choose_window, new_run_id
+from liberta.pipeline.window import Window, choose_window, window_parameters
+from liberta_core import layout, steps
+from liberta_core.job_args import JobArguments
+from liberta_core.manifest import RunManifest
+from liberta_core.run_id import check_run_id, new_run_id
+from liberta_core.steps import Step
+from liberta_core.timestamps import format_timestamp
 
 
 class PipelineError(RuntimeError):
@@ -60,7 +65,7 @@ class RunReport:
             "window": None
             if self.window is None
             else {
-                "since": self.window.since.isoformat(),
+                "since": self.window.since.isoformat() if self.window.since else None,
                 "until": self.window.until.isoformat(),
                 "full_refresh": self.window.full_refresh,
             },
@@ -86,7 +91,9 @@ class Pipeline:
 
     def run(self, request: RunRequest) -> RunReport:
         now = self.clock()
-        report = RunReport(run_id=request.run_id or new_run_id(now), profile=self.profile.name)
+        # The run id rule is enforced here, at this path's entrance (RunIdError names it).
+        run_id = check_run_id(request.run_id) if request.run_id else new_run_id(now)
+        report = RunReport(run_id=run_id, profile=self.profile.name)
         try:
             self._run_steps(request, report, now)
         except PipelineError as failure:
@@ -98,85 +105,83 @@ class Pipeline:
         return report
 
     @contextmanager
-    def _step(self, name: str, description: str, report: RunReport) -> Iterator[None]:
+    def _step(self, step: Step, report: RunReport, *, detail: str = "") -> Iterator[None]:
         started = time.monotonic()
+        title = f"{step.title} ({detail})" if detail else step.title
         try:
-            with self.progress.step(name, description):
+            with self.progress.step(step.name, title):
                 yield
         except PipelineError:
             raise
         except Exception as exc:  # any failure of a step stops the run, named by its step
-            raise PipelineError(name, exc) from exc
+            raise PipelineError(step.name, exc) from exc
         finally:
-            report.step_seconds[name] = time.monotonic() - started
+            report.step_seconds[step.name] = time.monotonic() - started
 
     def _run_steps(self, request: RunRequest, report: RunReport, now: datetime) -> None:
         from liberta.warehouse.db import bootstrap, connect
-        from liberta.warehouse.sql import Dialect, window_start_query
 
-        with (
-            self._step("bootstrap", "Bootstrap warehouse schema", report),
-            connect(self.db_url) as conn,
-        ):
+        with self._step(steps.BOOTSTRAP, report), connect(self.db_url) as conn:
             bootstrap(conn)
 
-        with self._step("read_watermark", "Read high-water mark", report):
-            with connect(self.db_url) as conn:
-                row = conn.execute(
-                    window_start_query(Dialect.POSTGRES),
-                    {"lookback_hours": self.profile.lookback_hours},
-                ).fetchone()
+        with self._step(steps.WINDOW, report), connect(self.db_url) as conn:
             report.window = choose_window(
-                incremental_start=parse_timestamp(row[0]) if row and row[0] else None,
-                now=now,
-                since=request.since,
-                until=request.until,
-                full_refresh=request.full_refresh,
+                conn,
+                window_parameters(
+                    since=request.since,
+                    until=request.until,
+                    full_refresh=request.full_refresh,
+                    started_at=now,
+                    lookback_hours=self.profile.lookback_hours,
+                ),
             )
 
-        with self._step("process", f"Process events ({report.window.describe()})", report):
+        with self._step(steps.PROCESS, report, detail=report.window.describe()):
             if self.profile.raw_uri.startswith("s3://"):
                 manifest = self._process_via_mirror(report)
             else:
                 manifest = self._process(
                     report, raw=self.profile.raw_uri, curated=self.profile.curated_uri
                 )
-                report.manifest_uri = manifest_uri_of(self.profile.curated_uri, report.run_id)
-            report.counts = dict(manifest["counts"])
-            report.quarantine_by_reason = dict(manifest["quarantine"]["by_reason"])
-            report.high_water_mark = manifest.get("high_water_mark")
+                report.manifest_uri = layout.manifest_uri(self.profile.curated_uri, report.run_id)
+            document = manifest.to_json()
+            report.counts = dict(document["counts"])
+            report.quarantine_by_reason = dict(document["quarantine"]["by_reason"])
+            report.high_water_mark = document["high_water_mark"]
 
-        with self._step("load", "Load warehouse (one transaction)", report):
+        with self._step(steps.LOAD, report):
             from liberta.warehouse.loader import load_run
 
             result = load_run(self.db_url, report.manifest_uri)
             report.rows = rows_by_table(result)
 
-        with self._step("check", "Check quality", report):
+        with self._step(steps.CHECK, report):
             violations = run_post_load_checks(self.db_url)
             if violations:
                 raise QualityCheckFailed(violations)
 
-    def _process(self, report: RunReport, *, raw: str, curated: str) -> dict[str, Any]:
-        from emr_jobs.config import JobConfig
+    def _process(self, report: RunReport, *, raw: str, curated: str) -> RunManifest:
+        from emr_jobs.config import parse_args
         from emr_jobs.main import run as run_job
 
         window = report.window
         assert window is not None
-        config = JobConfig(
+        # The same builder the state machine uses, parsed by the job's own parser.
+        arguments = JobArguments(
             raw=raw,
             curated=curated,
             run_id=report.run_id,
-            since=window.since,
-            until=window.until,
+            since=None if window.full_refresh else format_timestamp(window.since),
+            until=None if window.full_refresh else format_timestamp(window.until),
             full_refresh=window.full_refresh,
             max_bad_share=self.profile.max_bad_share,
         )
+        config = parse_args(arguments.to_strings())
         spark = self.spark_factory()
         with SparkStageWatcher(spark.sparkContext, self.progress):
             return run_job(spark, config)
 
-    def _process_via_mirror(self, report: RunReport) -> dict[str, Any]:
+    def _process_via_mirror(self, report: RunReport) -> RunManifest:
         """S3 lake, local Spark: run the job on a local copy, publish the run to the bucket."""
         from liberta.pipeline.s3_mirror import mirror_raw_window, publish_run
 
@@ -204,7 +209,7 @@ class Pipeline:
         from liberta.warehouse.db import connect
         from liberta.warehouse.runs import record_failed_run
 
-        if failed_step == "load":
+        if failed_step == steps.LOAD.name:
             return  # the load logs its own failures, after its rollback
         try:
             with connect(self.db_url, autocommit=True) as conn:
@@ -230,7 +235,7 @@ class QualityCheckFailed(RuntimeError):
 def run_post_load_checks(db_url: str) -> dict[str, list[tuple]]:
     """The CheckQuality step: every check query must return no rows."""
     from liberta.warehouse.db import connect
-    from liberta.warehouse.sql import Dialect, check_queries
+    from liberta_core.sql import Dialect, check_queries
 
     violations: dict[str, list[tuple]] = {}
     with connect(db_url) as conn:
@@ -239,10 +244,6 @@ def run_post_load_checks(db_url: str) -> dict[str, list[tuple]]:
             if rows:
                 violations[name] = [tuple(r) for r in rows[:5]]
     return violations
-
-
-def manifest_uri_of(curated_uri: str, run_id: str) -> str:
-    return f"{curated_uri.rstrip('/')}/runs/{run_id}/manifest.json"
 
 
 def rows_by_table(result: Any) -> dict[str, dict[str, int]]:

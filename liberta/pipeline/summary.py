@@ -6,14 +6,9 @@ from rich.console import Console
 from rich.table import Table
 
 from liberta.pipeline.runner import RunReport
+from liberta_core.steps import PIPELINE_STEPS
 
-STEP_TITLES = {
-    "bootstrap": "bootstrap schema",
-    "read_watermark": "read watermark",
-    "process": "process events (Spark)",
-    "load": "load warehouse",
-    "check": "check quality",
-}
+STEP_TITLES = {step.name: step.title for step in PIPELINE_STEPS}
 
 
 def print_run_summary(console: Console, report: RunReport) -> None:

@@ -7,7 +7,7 @@ import re
 import psycopg
 
 from liberta.warehouse.errors import BootstrapError
-from liberta.warehouse.sql import Dialect, bootstrap_statements
+from liberta_core.sql import Dialect, bootstrap_statements
 
 # Serialises concurrent bootstraps: CREATE ... IF NOT EXISTS can race in Postgres.
 _BOOTSTRAP_LOCK_KEY = 7_441_203_551
@@ -16,7 +16,10 @@ _BOOTSTRAP_LOCK_KEY = 7_441_203_551
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     """Open a connection; the error names the URL (without any password) on failure."""
     try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+        # UTC sessions, as on Redshift: naive timestamps and date-only input mean UTC.
+        return psycopg.connect(
+            url, autocommit=autocommit, connect_timeout=10, options="-c TimeZone=UTC"
+        )
     except psycopg.OperationalError as exc:
         raise psycopg.OperationalError(
             f"cannot connect to the warehouse at {redact(url)}: {exc}. Start the local one with "

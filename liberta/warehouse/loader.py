@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from emr_jobs.tables import TABLES_BY_NAME, Table
 from liberta.warehouse.db import connect
 from liberta.warehouse.errors import LoadError
-from liberta.warehouse.manifest import RunManifest, fetch, load_values, read_manifest
+from liberta.warehouse.manifest import fetch, load_values, read_manifest
 from liberta.warehouse.runs import TableLoadStats, record_failed_run
-from liberta.warehouse.sql import LOAD_STEPS, Dialect, render, split_statements
+from liberta_core.manifest import RunManifest
+from liberta_core.sql import LOAD_STEPS, Dialect, render, split_statements
+from liberta_core.tables import TABLES_BY_NAME, Table
 
 _COPY_STEP_PREFIX = "load/copy_"
 _GATE_STEP = "load/assert_quality_gate.sql"
@@ -74,12 +75,12 @@ def load_run(
     manifest = read_manifest(manifest_uri)
     if isinstance(conn_or_url, str):
         with connect(conn_or_url, autocommit=True) as conn:
-            return _load_with_failure_log(conn, manifest, config)
-    return _load_with_failure_log(conn_or_url, manifest, config)
+            return _load_with_failure_log(conn, manifest, manifest_uri, config)
+    return _load_with_failure_log(conn_or_url, manifest, manifest_uri, config)
 
 
 def _load_with_failure_log(
-    conn: psycopg.Connection, manifest: RunManifest, config: LoadConfig
+    conn: psycopg.Connection, manifest: RunManifest, manifest_uri: str, config: LoadConfig
 ) -> LoadResult:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise LoadError(
@@ -88,7 +89,7 @@ def _load_with_failure_log(
         )
     started_at = datetime.now(UTC).replace(tzinfo=None)
     try:
-        return _load(conn, manifest, config)
+        return _load(conn, manifest, manifest_uri, config)
     except LoadError as exc:
         if config.record_failures and not conn.closed:
             try:
@@ -96,7 +97,7 @@ def _load_with_failure_log(
                     conn,
                     run_id=manifest.run_id,
                     started_at=started_at,
-                    full_refresh=manifest.full_refresh,
+                    full_refresh=manifest.window.full_refresh,
                     error=str(exc),
                 )
             except psycopg.Error as log_exc:
@@ -104,13 +105,15 @@ def _load_with_failure_log(
         raise
 
 
-def _load(conn: psycopg.Connection, manifest: RunManifest, config: LoadConfig) -> LoadResult:
+def _load(
+    conn: psycopg.Connection, manifest: RunManifest, manifest_uri: str, config: LoadConfig
+) -> LoadResult:
     values = load_values(manifest)
     started = time.perf_counter()
     copy_seconds = 0.0
     rows_copied = 0
     step_seconds: dict[str, float] = {}
-    where = f"run {manifest.run_id} ({manifest.uri})"
+    where = f"run {manifest.run_id} ({manifest_uri})"
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(f"SET LOCAL lock_timeout = '{int(config.lock_timeout_s * 1000)}ms'")
         cur.execute(f"SET LOCAL work_mem = '{int(config.work_mem_mb)}MB'")
@@ -134,9 +137,9 @@ def _load(conn: psycopg.Connection, manifest: RunManifest, config: LoadConfig) -
         stats = _current_stats(cur, values, where)
     return LoadResult(
         run_id=manifest.run_id,
-        manifest_uri=manifest.uri,
-        full_refresh=manifest.full_refresh,
-        high_water_mark=manifest.high_water_mark,
+        manifest_uri=manifest_uri,
+        full_refresh=manifest.window.full_refresh,
+        high_water_mark=manifest.to_json()["high_water_mark"],
         tables=stats,
         rows_copied=rows_copied,
         copy_seconds=copy_seconds,
@@ -246,7 +249,7 @@ def check_schema(table: Table, schema: pa.Schema, url: str) -> None:
         found = schema.names[first] if first < len(schema.names) else "<none>"
         wanted = expected[first] if first < len(expected) else "<none>"
         raise LoadError(
-            f"table {table.name}: file {url} does not match the contract (emr_jobs/tables.py): "
+            f"table {table.name}: file {url} does not match the contract (liberta_core/tables.py): "
             f"column {first + 1} is {found!r}, expected {wanted!r}; file columns {schema.names}"
         )
     for column, arrow_field in zip(table.columns, schema, strict=True):

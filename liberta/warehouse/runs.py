@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from liberta.warehouse.sql import Dialect, statements
+from liberta_core.sql import Dialect, statements
 
 
 @dataclass(frozen=True)

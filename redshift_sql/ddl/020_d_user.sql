@@ -1,4 +1,4 @@
--- One row per player (contract: emr_jobs/tables.py D_USER). Distributed like the facts so that
+-- One row per player (contract: liberta_core/tables.py D_USER). Distributed like the facts so that
 -- joins on user_key stay node-local.
 CREATE TABLE IF NOT EXISTS analysis.d_user (
     user_key bigint NOT NULL /*redshift: ENCODE raw */,

@@ -13,11 +13,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from emr_jobs.tables import TABLES
 from liberta.config import embedded_profile
 from liberta.pipeline.demo import DemoPlan, first_delivery, generate_incoming, second_delivery
 from liberta.pipeline.progress import SilentProgress
 from liberta.pipeline.runner import Pipeline, PipelineError, RunRequest
+from liberta_core.steps import PIPELINE_STEPS
+from liberta_core.tables import TABLES
 from tests.e2e.reference import Figures, compute
 
 pytestmark = pytest.mark.slow
@@ -114,7 +115,9 @@ def test_incremental_runs_match_figures_computed_from_the_raw_files(
     first_delivery(plan)
     delivered_first = compute(plan.raw / "events")
     first = pipeline.run(RunRequest())
-    assert list(first.step_seconds) == ["bootstrap", "read_watermark", "process", "load", "check"]
+    # exactly the state machine's steps, in its order (liberta_core.steps)
+    assert list(first.step_seconds) == [step.name for step in PIPELINE_STEPS]
+    assert first.window is not None and first.window.full_refresh  # the first run reads all
     assert first.counts["read"] == delivered_first.read
     assert first.counts["valid"] == delivered_first.valid
     assert first.counts["quarantined"] == delivered_first.invalid
@@ -124,7 +127,9 @@ def test_incremental_runs_match_figures_computed_from_the_raw_files(
     second_delivery(plan)
     second = pipeline.run(RunRequest())
     # Incremental: only the partitions since the high-water mark minus the lookback.
-    assert second.window is not None and second.window.since > first.window.since
+    assert second.window is not None and not second.window.full_refresh
+    lookback = timedelta(hours=pipeline.profile.lookback_hours)
+    assert second.window.since == datetime.fromisoformat(first.high_water_mark) - lookback
     assert second.counts["read"] < compute(plan.raw / "events").read
     c = second.counts
     assert c["read"] == c["valid"] + c["quarantined"] + c["duplicates"]

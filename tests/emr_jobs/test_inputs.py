@@ -45,7 +45,7 @@ def test_all_compressions_read_alike(spark: Any, tmp_path: Path) -> None:
             ["--raw", str(tmp_path / "raw"), "--curated", str(tmp_path / "cur"), "--run-id", "c",
              "--since", "2026-11-02", "--until", "2026-11-03", "--max-bad-share", "0.5"]
         ),
-    )  # fmt: skip
+    ).to_json()  # fmt: skip
     # each file: 4 valid lines + 1 bad one; the copies of the same 4 events are duplicates
     assert manifest["counts"] == {
         "read": 5 * n_files,
@@ -86,7 +86,7 @@ def test_window_reads_only_needed_partitions(spark: Any, tmp_path: Path) -> None
             ["--raw", str(raw), "--curated", str(tmp_path / "cur"), "--run-id", "w",
              "--since", "2026-11-02T06:00:00Z", "--until", "2026-11-02T18:00:00Z"]
         ),
-    )  # fmt: skip
+    ).to_json()  # fmt: skip
     assert manifest["window"]["partitions"] == ["2026-11-02"]
     assert manifest["counts"]["read"] == 4 and manifest["counts"]["quarantined"] == 0
 

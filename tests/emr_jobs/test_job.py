@@ -49,7 +49,7 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_job(spark: Any, raw: Path, curated: Path, run_id: str, *extra: str) -> dict[str, Any]:
     args = ["--raw", str(raw), "--curated", str(curated), "--run-id", run_id, *WINDOW, *extra]
-    return run(spark, parse_args(args))
+    return run(spark, parse_args(args)).to_json()
 
 
 @pytest.fixture(scope="module")

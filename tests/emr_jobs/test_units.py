@@ -14,10 +14,11 @@ import pytest
 import xxhash
 from pyspark.sql import functions as F
 
-from emr_jobs.config import ConfigError, parse_args, parse_timestamp
+from emr_jobs.config import ConfigError, parse_args
 from emr_jobs.currencies import CurrencyTableError, load_currencies, parse_currencies
 from emr_jobs.keys import key_column
 from emr_jobs.packaging import build, spark_submit_args
+from liberta_core.timestamps import TimestampError, parse_timestamp
 
 
 def test_keys_are_reproducible_outside_spark(spark: Any) -> None:
@@ -49,8 +50,11 @@ def test_arguments() -> None:
                     "--until", "2026-11-01"])  # fmt: skip
     with pytest.raises(ConfigError, match="run-id"):
         parse_args(["--raw", "r", "--curated", "c", "--run-id", "../x", "--full-refresh"])
-    with pytest.raises(ConfigError, match="not an ISO-8601"):
+    with pytest.raises(TimestampError, match="not an ISO-8601"):
         parse_timestamp("yesterday")
+    with pytest.raises(ConfigError, match="--since: 'yesterday' is not an ISO-8601"):
+        parse_args(["--raw", "r", "--curated", "c", "--run-id", "x", "--since", "yesterday",
+                    "--until", "2026-11-01"])  # fmt: skip
 
 
 def test_currency_table() -> None:

@@ -142,6 +142,9 @@ def _call(text: str, pos: int, data: Any, context: Any) -> tuple[Any, int]:
                 end += 1
             args.append(("value", select(text[pos:end], data, context)))
             pos = end
+        elif (word := re.compile(r"(true|false|null)\b").match(text, pos)) is not None:
+            args.append(("value", json.loads(word.group(0))))
+            pos = word.end()
         else:
             number = re.compile(r"-?\d+(\.\d+)?").match(text, pos)
             if not number:
@@ -215,6 +218,12 @@ def _apply(name: str, args: list[tuple[str, Any]]) -> Any:
         return json.loads(values[0])
     if name == "Array":
         return values
+    if name == "JsonMerge":
+        if values[2] is not False:
+            raise Unsupported("States.JsonMerge deep merge")
+        if not isinstance(values[0], dict) or not isinstance(values[1], dict):
+            raise StatesRuntimeError("States.JsonMerge arguments must be objects")
+        return {**values[0], **values[1]}
     if name == "MathAdd":
         return values[0] + values[1]
     if name == "UUID":

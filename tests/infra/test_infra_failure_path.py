@@ -16,7 +16,7 @@ import pytest
 from asl_sim import Execution, TaskFailed, run
 from infra_synth import REPO, Synth
 
-from emr_jobs.tables import TABLES
+from liberta_core.tables import TABLES
 
 START_TIME = "2026-11-02T02:30:00.123Z"
 EXECUTE = "arn:aws:states:::aws-sdk:redshiftdata:executeStatement"
@@ -67,10 +67,23 @@ class FakeAws:
     watermark: str | None = "2026-11-01T02:00:00Z"
     full_refresh_manifest: bool = False
     statements: dict[str, str] = field(default_factory=dict)
+    window_parameters: dict[str, str] = field(default_factory=dict)
+
+    def window_row(self) -> list[dict[str, Any]]:
+        """A canned select_window.sql row (the rule itself: test_infra_window.py)."""
+        until = {"stringValue": START_TIME[:19] + "Z"}
+        if self.window_parameters["full_refresh"] == "true" or self.watermark is None:
+            return [{"isNull": True}, {"booleanValue": True}, {"isNull": True}, until]
+        return [{"isNull": True}, {"booleanValue": False}, {"stringValue": self.watermark}, until]
 
     def __call__(self, state: str, resource: str, parameters: Any) -> Any:
         if state in self.fail:
             raise self.fail[state]
+        if resource == EXECUTE and state == "ReadWindow":
+            statement_id = f"id-{state}"
+            self.statements[statement_id] = state
+            self.window_parameters = {p["Name"]: p["Value"] for p in parameters["Parameters"]}
+            return {"Id": statement_id}
         if resource in (EXECUTE, BATCH):
             statement_id = f"id-{state}"
             self.statements[statement_id] = state
@@ -81,10 +94,8 @@ class FakeAws:
                 return {"Status": "FAILED", "Error": self.sql_fails[submitted_by]}
             return {"Status": "FINISHED", "HasResultSet": True}
         if resource == RESULT:
-            if parameters["Id"] == "id-ReadWatermark":
-                known = self.watermark is not None
-                cell = {"stringValue": self.watermark} if known else {"isNull": True}
-                return {"Records": [[cell]], "TotalNumRows": 1}
+            if parameters["Id"] == "id-ReadWindow":
+                return {"Records": [self.window_row()], "TotalNumRows": 1}
             return {"Records": [], "TotalNumRows": 0}  # quality checks: no violation rows
         if resource.endswith("createCluster.sync"):
             return {"ClusterId": "j-1"}
@@ -123,24 +134,24 @@ def order(execution: Execution, *states: str) -> list[int]:
 def test_a_successful_run_records_no_failure(synth: Synth) -> None:
     execution = execute(synth, FakeAws())
     assert execution.status == "SUCCEEDED"
-    assert "LoadWarehouse" in execution.visited
+    assert "LoadBatch" in execution.visited
     assert not execution.calls_to("RecordFailedRun")
     assert not execution.calls_to("NotifyFailure")
 
 
 def test_a_failed_load_is_recorded_then_notified_then_fails(synth: Synth) -> None:
-    aws = FakeAws(sql_fails={"LoadWarehouse": "ERROR: quality gate: 3 orphan facts"})
+    aws = FakeAws(sql_fails={"LoadBatch": "ERROR: quality gate: 3 orphan facts"})
     execution = execute(synth, aws)
     assert execution.end_state == "PipelineFailed" and execution.status == "FAILED"
     assert recorded_row(execution) == {
         "run_id": "run-1",
         "started_at": START_TIME,
         "full_refresh": "false",
-        "error": 'Liberta.SqlFailed: LoadWarehouse failed in Redshift: ["ERROR: quality gate: '
+        "error": 'Liberta.SqlFailed: LoadBatch failed in Redshift: ["ERROR: quality gate: '
         '3 orphan facts"]',
     }
     load, record, notify, fail = order(
-        execution, "LoadWarehouseFailed", "RecordFailedRun", "NotifyFailure", "PipelineFailed"
+        execution, "LoadBatchFailed", "RecordFailedRun", "NotifyFailure", "PipelineFailed"
     )
     assert load < record < notify < fail
     message = failure_message(execution)
@@ -149,7 +160,7 @@ def test_a_failed_load_is_recorded_then_notified_then_fails(synth: Synth) -> Non
 
 
 def test_a_failed_full_refresh_records_full_refresh_true(synth: Synth) -> None:
-    aws = FakeAws(full_refresh_manifest=True, fail={"LoadWarehouse": TaskFailed("X.Y", "z")})
+    aws = FakeAws(full_refresh_manifest=True, fail={"LoadBatch": TaskFailed("X.Y", "z")})
     execution = execute(synth, aws, {"full_refresh": True})
     assert recorded_row(execution)["full_refresh"] == "true"
     assert recorded_row(execution)["error"] == "X.Y: z"
@@ -159,7 +170,7 @@ def test_a_failed_check_after_the_load_is_recorded(synth: Synth) -> None:
     aws = FakeAws(sql_fails={"CheckNoOrphanFacts": "ERROR: relation missing"})
     execution = execute(synth, aws)
     assert execution.status == "FAILED"
-    assert "LoadWarehouseFinished" in execution.visited
+    assert "LoadBatchFinished" in execution.visited
     assert recorded_row(execution)["error"].startswith(
         "Liberta.SqlFailed: CheckNoOrphanFacts failed in Redshift"
     )
@@ -182,12 +193,12 @@ def test_a_failed_spark_job_is_recorded_after_the_cluster_is_terminated(synth: S
 def test_a_failed_first_run_records_its_full_refresh(synth: Synth) -> None:
     aws = FakeAws(watermark=None, fail={"RunSparkJob": TaskFailed("States.Timeout", "4 h")})
     execution = execute(synth, aws)
-    assert "FirstRunFullRefresh" in execution.visited
+    assert "FullRefreshWindow" in execution.visited
     assert recorded_row(execution)["full_refresh"] == "true"
 
 
 def test_a_failure_before_the_window_records_full_refresh_unknown(synth: Synth) -> None:
-    aws = FakeAws(fail={"ReadWatermark": TaskFailed("RedshiftData.ThrottlingException", "slow")})
+    aws = FakeAws(fail={"ReadWindow": TaskFailed("RedshiftData.ThrottlingException", "slow")})
     execution = execute(synth, aws)
     assert recorded_row(execution)["full_refresh"] == "null"
     assert recorded_row(execution)["run_id"] == "run-1"
@@ -222,7 +233,7 @@ def test_a_failed_recording_does_not_mask_the_original_failure(synth: Synth) -> 
 def test_a_rejected_recording_call_still_notifies(synth: Synth) -> None:
     aws = FakeAws(
         fail={
-            "LoadWarehouse": TaskFailed("RedshiftData.ValidationException", "too many"),
+            "LoadBatch": TaskFailed("RedshiftData.ValidationException", "too many"),
             "RecordFailedRun": TaskFailed("RedshiftData.ActiveStatementsExceededException", "x"),
         }
     )

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from infra_synth import REPO, Synth
 
-from liberta.warehouse import sql as warehouse_sql
+from liberta_core import sql as warehouse_sql
+from liberta_core.steps import PIPELINE_STEPS
 
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 
@@ -188,8 +189,9 @@ def test_run_id_comes_from_the_execution_not_from_synth(synth: Synth) -> None:
 
 def test_bootstrap_runs_first_and_is_the_ddl_of_redshift_sql(synth: Synth) -> None:
     states = synth.asl["States"]
-    after_validation = states["ValidateInput"]["Default"]
-    assert after_validation.startswith("BootstrapSchema")
+    after_validation = states[states[states["ValidateInput"]["Default"]]["Next"]]
+    assert after_validation["Parameters"] == {"name": "bootstrap"}  # the step marker
+    assert after_validation["Next"].startswith("BootstrapSchema")
     expected = [
         _normalize(s) for s in warehouse_sql.bootstrap_statements(warehouse_sql.Dialect.REDSHIFT)
     ]
@@ -238,9 +240,9 @@ def _decode_format(value: str) -> tuple[str, list[str]]:
 
 def test_load_is_one_batch_of_the_redshift_sql_load(synth: Synth) -> None:
     states = synth.asl["States"]
-    load = states["LoadWarehouse"]
+    load = states["LoadBatch"]
     assert load["Resource"] == "arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement"
-    rendered = states["LoadWarehouseRenderSql"]["Parameters"]
+    rendered = states["LoadBatchRenderSql"]["Parameters"]
     batch = warehouse_sql.redshift_load_batch()
     assert (
         load["Parameters"]["Sqls.$"]
@@ -276,19 +278,31 @@ def test_checks_run_each_query_of_redshift_sql_checks_and_fail_on_rows(synth: Sy
         assert states[verdict["Default"]]["Next"] == FAILURE_ENTRY
 
 
-def test_watermark_window_and_explicit_input(synth: Synth) -> None:
+def test_the_window_is_select_window_sql_with_the_input_as_parameters(synth: Synth) -> None:
     states = synth.asl["States"]
-    # The query itself (redshift_sql/etl/select_window_start.sql): test_infra_window_sql.py.
-    query = states["ReadWatermark"]["Parameters"]["Sql"]
-    assert "FROM etl.watermark" in query and "DATEADD(hour, -48," in query
-    choose = states["ChooseWindow"]
-    variables = [
-        c.get("And", [{}])[0].get("Variable") or c.get("Variable") for c in choose["Choices"]
-    ]
-    assert variables == ["$.input.full_refresh", "$.input.since"]
-    assert choose["Default"] == "ReadWatermark"
+    # The rule itself is tested against window_cases.CASES in test_infra_window.py.
+    query = states["ReadWindow"]
+    assert query["Resource"].endswith("redshiftdata:executeStatement")
+    assert _normalize(query["Parameters"]["Sql"]) == _normalize(
+        warehouse_sql.window_query(warehouse_sql.Dialect.REDSHIFT)
+    )
+    names = [p["Name"] for p in query["Parameters"]["Parameters"]]
+    assert names == warehouse_sql.parameter_names(warehouse_sql.WINDOW_SQL)
     # A bad input type is rejected before anything runs.
     assert states["ValidateInput"]["Choices"][0]["Next"] == "InvalidInput"
+
+
+def test_the_main_path_enters_the_pipeline_steps_in_order(synth: Synth) -> None:
+    """The same steps, in the same order, as `liberta run` (liberta_core.steps)."""
+    from asl_sim import run
+    from test_infra_failure_path import FakeAws
+
+    states = synth.asl["States"]
+    execution = run(synth.asl, {}, FakeAws())
+    assert execution.status == "SUCCEEDED"
+    markers = [n for n in execution.visited if states[n].get("ResultPath") == "$.step"]
+    assert markers == [step.state for step in PIPELINE_STEPS]
+    assert [states[n]["Parameters"]["name"] for n in markers] == [s.name for s in PIPELINE_STEPS]
 
 
 def test_data_api_polling_is_bounded(synth: Synth) -> None:

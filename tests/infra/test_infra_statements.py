@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.statements import (
+from infra.pipeline.statements import (
     Path,
     escape_intrinsic,
     intrinsic_string_array,

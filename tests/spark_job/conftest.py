@@ -19,7 +19,7 @@ import pytest
 
 from emr_jobs.config import JobConfig
 from emr_jobs.main import run
-from emr_jobs.tables import TABLES_BY_NAME
+from liberta_core.tables import TABLES_BY_NAME
 from tests.spark_job import raw_fixture as rf
 
 # Field names of a quarantined record (one JSON object per line under quarantine/run_id=<id>/).
@@ -63,7 +63,7 @@ class JobRun:
         return rows
 
     def tuples(self, table: str, *, without: str | None = None) -> list[tuple[Any, ...]]:
-        """Rows as tuples in the column order of `emr_jobs/tables.py` (minus `without`)."""
+        """Rows as tuples in the column order of `liberta_core/tables.py` (minus `without`)."""
         names = [n for n in TABLES_BY_NAME[table].column_names if n != without]
         return [tuple(r[n] for n in names) for r in self.rows(table)]
 
@@ -123,7 +123,7 @@ def job_config(raw: str, curated: str, run_id: str, **overrides: Any) -> JobConf
 def first_run(spark: Any, raw_dir: Path, curated_dir: Path) -> JobRun:
     """The window run every content test reads (raw given as a file:// URI)."""
     config = job_config(file_uri(raw_dir), str(curated_dir), "run-1")
-    manifest = run(spark, config)
+    manifest = run(spark, config).to_json()
     return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-1", manifest=manifest)
 
 
@@ -131,5 +131,5 @@ def first_run(spark: Any, raw_dir: Path, curated_dir: Path) -> JobRun:
 def second_run(spark: Any, raw_dir: Path, curated_dir: Path, first_run: JobRun) -> JobRun:
     """The same window again under a new run id (raw given as a plain absolute path)."""
     config = job_config(str(raw_dir), file_uri(curated_dir), "run-2")
-    manifest = run(spark, config)
+    manifest = run(spark, config).to_json()
     return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-2", manifest=manifest)

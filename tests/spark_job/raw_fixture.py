@@ -1,7 +1,7 @@
 """A small, hand-made raw export and the tables the job must build from it.
 
 Every expected value below was worked out by hand from `docs/raw-events.md`,
-`../shared/docs/metrics.md`, `emr_jobs/tables.py` and `emr_jobs/data/currencies.csv`
+`../shared/docs/metrics.md`, `liberta_core/tables.py` and `emr_jobs/data/currencies.csv`
 (comments show the arithmetic); none comes from the job's code. Keys follow the documented
 rule (`emr_jobs/keys.py` docstring), re-implemented here in `key`.
 
@@ -616,7 +616,7 @@ FILE_STATS = [(FILE_A, 7, 2), (FILE_B, 6, 2), (FILE_E, 6, 2), (FILE_C, 9, 4), (F
 WORST_FILE = FILE_D
 
 # ----------------------------------------------------------------------------------------
-# expected tables (column order of emr_jobs/tables.py)
+# expected tables (column order of liberta_core/tables.py)
 
 D_USER = [
     # user_key, user_id, game_id, install_ts, install_date, first_build, origin, country_code,

@@ -152,7 +152,7 @@ def edge_run(
     raw = edge_files["gz"].parent.parent
     curated = tmp_path_factory.mktemp("edge-curated")
     config = job_config(str(raw), str(curated), "edge", since=SINCE, until=UNTIL)
-    return JobRun(raw=raw, curated=curated, run_id="edge", manifest=run(spark, config))
+    return JobRun(raw=raw, curated=curated, run_id="edge", manifest=run(spark, config).to_json())
 
 
 def users(job: JobRun) -> set[str]:

@@ -1,5 +1,5 @@
 """The run manifest and the COPY manifests (`docs/run-manifest.md`), and the Parquet schema
-of every table (`emr_jobs/tables.py`)."""
+of every table (`liberta_core/tables.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from emr_jobs.tables import TABLES, TABLES_BY_NAME
+from liberta_core.tables import TABLES, TABLES_BY_NAME
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import JobRun, file_uri
 

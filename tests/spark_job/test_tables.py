@@ -1,7 +1,7 @@
 """Content of each of the seven tables for the hand-checked fixture of `raw_fixture`.
 
 Tables are read back with pyarrow (timestamps as aware UTC datetimes, decimals as Decimal)
-and compared as exact multisets of rows in the column order of `emr_jobs/tables.py`.
+and compared as exact multisets of rows in the column order of `liberta_core/tables.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from emr_jobs.tables import TABLES, TABLES_BY_NAME
+from liberta_core.tables import TABLES, TABLES_BY_NAME
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import JobRun, assert_same_rows
 

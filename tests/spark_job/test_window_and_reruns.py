@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emr_jobs.main import run
-from emr_jobs.tables import TABLES
+from liberta_core.tables import TABLES
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import (
     Q_FILE,
@@ -94,7 +94,7 @@ def test_empty_window_publishes_seven_empty_tables(
     """No partition overlaps January: every table is listed with 0 rows and no entries."""
     since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
     config = job_config(file_uri(raw_dir), str(tmp_path), "run-empty", since=since, until=until)
-    manifest = run(spark, config)
+    manifest = run(spark, config).to_json()
     assert manifest["window"]["partitions"] == []
     assert manifest["counts"] == {
         "read": 0,

@@ -1,7 +1,7 @@
 """Write a run directory the way the Spark job publishes it (docs/run-manifest.md), from rows.
 
 <base>/runs/<run_id>/<table>/part-00000.parquet, <base>/runs/<run_id>/copy/<table>.manifest and
-<base>/runs/<run_id>/manifest.json, with columns in the order and types of emr_jobs/tables.py.
+<base>/runs/<run_id>/manifest.json, with columns in the order and types of liberta_core/tables.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from emr_jobs.tables import TABLES, Table
+from liberta_core.tables import TABLES, Table
 
 Row = Mapping[str, Any]
 

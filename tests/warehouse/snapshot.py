@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from emr_jobs.tables import TABLES
+from liberta_core.tables import TABLES
 
 VIEWS = (
     "v_dau", "v_sessions", "v_playtime", "v_revenue", "v_new_payers", "v_paying_players",

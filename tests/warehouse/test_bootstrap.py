@@ -12,7 +12,7 @@ import pytest
 from liberta.warehouse.db import bootstrap, created_views
 from liberta.warehouse.errors import BootstrapError
 from liberta.warehouse.loader import load_run
-from liberta.warehouse.sql import Dialect, bootstrap_statements, sql_root
+from liberta_core.sql import Dialect, bootstrap_statements, sql_root
 
 from .dataset import RUN_A, run_a
 from .rundir import write_run

@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from emr_jobs.tables import F_EVENT
 from liberta.warehouse.errors import LoadError
 from liberta.warehouse.loader import LoadConfig, load_run
 from liberta.warehouse.runs import list_runs
+from liberta_core.tables import F_EVENT
 
 from .dataset import RUN_A, RUN_B, run_a, run_b
 from .rundir import arrow_table, entry_path, write_run
@@ -96,7 +96,7 @@ def test_columns_out_of_order(loaded_a, tmp_path):
     [
         (lambda m: m["tables"].pop("d_item"), "tables.d_item is missing"),
         (lambda m: m.update(format_version=2), "format_version must be 1"),
-        (lambda m: m.update(run_id="x'; DROP TABLE analysis.d_user; --"), "run_id must match"),
+        (lambda m: m.update(run_id="x'; DROP TABLE analysis.d_user; --"), "run_id must be"),
         (lambda m: m["counts"].update(read=999), "counts.read (999)"),
         (lambda m: m.update(high_water_mark="yesterday"), "high_water_mark must be"),
         (lambda m: m["tables"]["d_user"].update(rows=-1), "tables.d_user.rows"),

@@ -10,9 +10,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from emr_jobs.tables import TABLES
 from liberta.warehouse.db import bootstrap
-from liberta.warehouse.sql import (
+from liberta_core.sql import (
     LOAD_PLACEHOLDER_SOURCES,
     LOAD_STEPS,
     REDSHIFT_BATCH_LIMIT,
@@ -31,6 +30,7 @@ from liberta.warehouse.sql import (
     to_psycopg,
     watermark_query,
 )
+from liberta_core.tables import TABLES
 
 ALL_FILES = [p for folder in ("ddl", "views", "load", "etl", "checks") for p in sql_files(folder)]
 # sqlglot has no grammar for these two; they are checked by the pattern instead.

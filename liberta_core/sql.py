@@ -17,7 +17,11 @@ import re
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+
+from liberta_core.tables import TABLE_NAMES
 
 
 class Dialect(StrEnum):
@@ -28,6 +32,10 @@ class Dialect(StrEnum):
 class SqlTemplateError(ValueError):
     """A `.sql` file breaks the rendering conventions (named in the message)."""
 
+
+# Files with a role the orchestrators know by name.
+WINDOW_SQL = "etl/select_window.sql"
+FAILED_RUN_SQL = "etl/insert_failed_load_log.sql"
 
 # Redshift's Data API runs at most this many statements in one BatchExecuteStatement.
 REDSHIFT_BATCH_LIMIT = 40
@@ -76,10 +84,7 @@ LOAD_PLACEHOLDER_SOURCES: dict[str, str] = {
     "counts_duplicates": "$.counts.duplicates",
     "counts_time_corrected": "$.counts.time_corrected",
     "quarantine_by_reason": "States.JsonToString($.quarantine.by_reason)",
-    **{
-        f"rows_{t}": f"$.tables.{t}.rows"
-        for t in ("d_user", "d_date", "d_device", "d_item", "f_session", "f_event", "f_revenue")
-    },
+    **{f"rows_{t}": f"$.tables.{t}.rows" for t in TABLE_NAMES},
 }
 
 _MARKER = re.compile(r"/\*(?P<tag>[A-Za-z_]+):(?P<body>.*?)\*/", re.DOTALL)
@@ -88,17 +93,17 @@ _QUOTED_PLACEHOLDER = re.compile(r"'\$\{(?P<name>[a-z_][a-z0-9_]*)\}'")
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
-def sql_root() -> Path:
-    """The `redshift_sql/` directory (`LIBERTA_SQL_DIR` overrides it)."""
+def sql_root() -> Traversable:
+    """The SQL files: the installed `redshift_sql` package (`LIBERTA_SQL_DIR` overrides it)."""
     override = os.environ.get("LIBERTA_SQL_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "redshift_sql"
+    return resources.files("redshift_sql")
 
 
 @cache
-def _source(root: Path, relpath: str) -> str:
-    path = root / relpath
+def _source(root: Traversable, relpath: str) -> str:
+    path = root.joinpath(*relpath.split("/"))
     if not path.is_file():
         raise SqlTemplateError(f"no SQL file {relpath!r} under {root}")
     return path.read_text(encoding="utf-8")
@@ -223,8 +228,12 @@ def statements(relpath: str, dialect: Dialect) -> list[str]:
 
 def sql_files(folder: str) -> list[str]:
     """Relative paths of the `.sql` files of one folder of `redshift_sql/`, in name order."""
-    root = sql_root()
-    return sorted(p.relative_to(root).as_posix() for p in (root / folder).glob("*.sql"))
+    directory = sql_root().joinpath(folder)
+    return sorted(
+        f"{folder}/{entry.name}"
+        for entry in directory.iterdir()
+        if entry.is_file() and entry.name.endswith(".sql")
+    )
 
 
 def bootstrap_files() -> list[str]:
@@ -283,24 +292,38 @@ def watermark_query(dialect: Dialect) -> str:
     return statements("etl/select_watermark.sql", dialect)[0]
 
 
-def redshift_failed_run_statement() -> str:
-    """The failed-run log row for Redshift, with Data API named parameters (`:run_id`, ...).
+def data_api_statement(relpath: str) -> str:
+    """A one-statement file for Redshift's `ExecuteStatement`, with named parameters.
 
-    Unlike the batch, a single `ExecuteStatement` can bind parameters, which matters here: the
-    error text is arbitrary. Parameters: run_id, started_at, full_refresh, error (all text).
+    `'${name}'` becomes the Data API parameter `:name` (values are bound, never pasted into the
+    SQL text); unquoted placeholders are refused, since the Data API binds only strings.
     """
-    sql = statements("etl/insert_failed_load_log.sql", Dialect.REDSHIFT)[0]
+    (sql,) = statements(relpath, Dialect.REDSHIFT)
     sql = _QUOTED_PLACEHOLDER.sub(lambda m: f":{m.group('name')}", sql)
     if _PLACEHOLDER.search(sql):
-        raise SqlTemplateError("etl/insert_failed_load_log.sql: use only quoted '${name}' values")
+        raise SqlTemplateError(
+            f"{relpath}: use only quoted '${{name}}' values (Data API parameters)"
+        )
     return sql
 
 
-def window_start_query(dialect: Dialect) -> str:
-    """One row, one column `window_start`: the watermark minus `${lookback_hours}` (a whole
-    number of hours) as ISO-8601 UTC text (`2026-11-01T06:00:00Z`), null before the first load.
+def parameter_names(relpath: str) -> list[str]:
+    """The placeholder names of a file, in order of first appearance."""
+    return placeholders_in(render(relpath, Dialect.REDSHIFT))
 
-    Redshift keeps the `${lookback_hours}` placeholder (the state machine fills in the stage's
-    value at synth time); on Postgres it is the bound parameter `%(lookback_hours)s`.
+
+def redshift_failed_run_statement() -> str:
+    """The failed-run log row for Redshift, with Data API named parameters (`:run_id`, ...).
+
+    Parameters: run_id, started_at, full_refresh, error (all text): the error text is arbitrary,
+    so it must be bound, not written into the SQL.
     """
-    return statements("etl/select_window_start.sql", dialect)[0]
+    return data_api_statement(FAILED_RUN_SQL)
+
+
+def window_query(dialect: Dialect) -> str:
+    """`etl/select_window.sql` rendered for `dialect` (see that file for the rule)."""
+    if dialect is Dialect.REDSHIFT:
+        return data_api_statement(WINDOW_SQL)
+    (sql,) = statements(WINDOW_SQL, dialect)
+    return sql

@@ -169,3 +169,27 @@ def intrinsic_string_array(items: list[str | Path]) -> str:
         item.path if isinstance(item, Path) else f"'{escape_intrinsic(item)}'" for item in items
     ]
     return f"States.Array({', '.join(parts)})"
+
+
+_DATA_API_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def data_api_parameter_names(sql: str) -> list[str]:
+    """The `:name` parameters of a Data API statement, in order of first appearance
+    (ignoring `::type` casts and anything inside string literals)."""
+    code = re.sub(r"'(?:[^']|'')*'", "''", single_line(sql))
+    return list(dict.fromkeys(_DATA_API_PARAMETER.findall(code)))
+
+
+def data_api_parameters(sql: str, values: Mapping[str, str], *, source: str) -> list[dict]:
+    """`Parameters` for ExecuteStatement: exactly the statement's names, in its order, each
+    with its value (a literal, or a CDK JsonPath token such as `JsonPath.string_at(...)`)."""
+    names = data_api_parameter_names(sql)
+    missing = [n for n in names if n not in values]
+    unused = sorted(set(values) - set(names))
+    if missing or unused:
+        raise ValueError(
+            f"{source}: the statement binds {names}; no value for {missing}, "
+            f"values for unknown parameters {unused}"
+        )
+    return [{"Name": name, "Value": values[name]} for name in names]

@@ -1,0 +1,1 @@
+"""The pipeline state machine, one module per part (see state_machine.py for the order)."""
