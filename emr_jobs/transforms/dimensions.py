@@ -1,50 +1,40 @@
 """Dimension tables from de-duplicated valid events (see `liberta_core.tables` for the contract).
 
-Where a value comes from "the earliest" or "the latest" event, ties on event time are broken
-by event_key so that re-running a window always picks the same row.
+`d_user` is every event's view of its player, reduced by the contract's merge rules (the rules
+the warehouse merges runs with), so re-running a window, or splitting it, gives the same rows.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from emr_jobs.keys import date_key_column, key_column
 from emr_jobs.transforms.conform import conform
+from emr_jobs.transforms.merge import reduce_by_rules
 from liberta_core.tables import D_DATE, D_DEVICE, D_ITEM, D_USER
-
-
-def _earliest(value: str) -> Column:
-    """Value of the earliest event that has one (ties: smallest event_key)."""
-    candidate = F.when(F.col(value).isNotNull(), F.struct("event_ts", "event_key", value))
-    return F.min(candidate).getField(value)
-
-
-def _latest(value: str) -> Column:
-    """Value of the latest event that has one (ties: largest event_key)."""
-    candidate = F.when(F.col(value).isNotNull(), F.struct("event_ts", "event_key", value))
-    return F.max(candidate).getField(value)
 
 
 def d_user(events: DataFrame) -> DataFrame:
     is_business = F.col("category") == "business"
-    users = events.groupBy("user_key").agg(
-        F.first("user_id").alias("user_id"),  # the key is a hash of user_id: one value
-        _earliest("game_id").alias("game_id"),
-        F.min("install_ts").alias("install_ts"),
-        F.min("install_date").alias("install_date"),  # the date of the earliest install_ts
-        _earliest("first_build").alias("first_build"),
-        _earliest("origin").alias("origin"),
-        _latest("country_code").alias("country_code"),
-        _latest("platform").alias("platform"),
-        F.min("event_ts").alias("first_seen_ts"),
-        F.max("event_ts").alias("last_seen_ts"),
-        F.max(is_business).alias("is_paying"),
-        F.min(F.when(is_business, F.col("event_ts"))).alias("first_payment_ts"),
+    per_event = events.select(
+        "user_key",
+        "user_id",
+        "game_id",
+        "install_ts",
+        "install_date",
+        "first_build",
+        "origin",
+        "country_code",
+        "platform",
+        F.col("event_ts").alias("first_seen_ts"),
+        F.col("event_ts").alias("last_seen_ts"),
+        is_business.alias("is_paying"),
+        F.when(is_business, F.col("event_ts")).alias("first_payment_ts"),
     )
-    return conform(users, D_USER)
+    return reduce_by_rules(per_event, D_USER)
 
 
 def d_device(events: DataFrame) -> DataFrame:

@@ -1,9 +1,9 @@
 -- The load's quality gate: every row is one violation (empty = the load may merge).
 -- Checked inside the load transaction, after staging is deduplicated and before any MERGE:
--- row counts equal the manifest, no null keys, keys unique after dedupe (a key with two
--- different rows is a conflict, exact duplicates are harmless; for the facts only keys seen twice
--- are compared row by row, which spares a sort of every row), no fact whose dimension key is in
--- neither staging nor analysis.
+-- row counts equal the manifest, no null keys, one natural key per key in the upsert tables, no
+-- conflicting rows in the insert-only tables (a key with two different rows is a conflict, exact
+-- duplicates are harmless; for the facts only keys seen twice are compared row by row, which
+-- spares a sort of every row), no fact whose dimension key is in neither staging nor analysis.
 CREATE OR REPLACE VIEW staging.v_gate_violations AS
 -- row counts
 SELECT
@@ -57,17 +57,24 @@ WHERE event_key IS NULL OR user_key IS NULL OR session_key IS NULL OR date_key I
     OR device_key IS NULL OR item_key IS NULL
 HAVING COUNT(*) > 0
 
--- keys unique after dedupe
+-- keys: rows of an upsert table's key may repeat in a run (they merge by the rules), but a
+-- key stands for one natural key (user_key = hash(user_id), session_key = hash(session_id)):
+-- two natural keys under one key are a hash collision or a corrupted run, and never merge
 UNION ALL
 SELECT 'keys_unique', 'd_user', CAST(COUNT(*) AS varchar(20))
-    || ' user_key value(s) not unique after dedupe, e.g. ' || CAST(MIN(k) AS varchar(20))
-FROM (SELECT user_key AS k FROM staging.d_user_merge GROUP BY user_key HAVING COUNT(*) > 1) AS d
+    || ' user_key value(s) with more than one user_id, e.g. ' || CAST(MIN(k) AS varchar(20))
+FROM (
+    SELECT user_key AS k FROM staging.d_user
+    GROUP BY user_key HAVING COUNT(DISTINCT user_id) > 1
+) AS d
 HAVING COUNT(*) > 0
 UNION ALL
 SELECT 'keys_unique', 'f_session', CAST(COUNT(*) AS varchar(20))
-    || ' session_key value(s) not unique after dedupe, e.g. ' || CAST(MIN(k) AS varchar(20))
+    || ' session_key value(s) with more than one session_id, e.g. '
+    || CAST(MIN(k) AS varchar(20))
 FROM (
-    SELECT session_key AS k FROM staging.f_session_merge GROUP BY session_key HAVING COUNT(*) > 1
+    SELECT session_key AS k FROM staging.f_session
+    GROUP BY session_key HAVING COUNT(DISTINCT session_id) > 1
 ) AS d
 HAVING COUNT(*) > 0
 UNION ALL

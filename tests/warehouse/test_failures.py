@@ -207,3 +207,24 @@ def test_a_concurrent_load_waits_for_the_lock_then_runs(loaded_a, db_url, tmp_pa
     worker.join(timeout=60)
     assert results and results[0].run_id == "run-b"
     assert loaded_a.execute("SELECT count(*) FROM analysis.f_event").fetchone() == (14,)
+
+
+@pytest.mark.parametrize(
+    ("table", "natural", "needle"),
+    [
+        ("d_user", "user_id", "keys_unique d_user: 1 user_key value(s) with more than one user_id"),
+        (
+            "f_session",
+            "session_id",
+            "keys_unique f_session: 1 session_key value(s) with more than one session_id",
+        ),
+    ],
+)
+def test_two_natural_keys_under_one_key_fail_the_quality_gate(
+    loaded_a, tmp_path, table, natural, needle
+):
+    """Rows of one key merge by the rules, unless they name different players or sessions."""
+    rows = run_b()
+    rows[table].append(dict(rows[table][0], **{natural: "someone-else"}))
+    uri = write_run(tmp_path, "run-b", rows, **RUN_B)
+    assert_fails_unchanged(loaded_a, uri, "quality gate failed", needle)
