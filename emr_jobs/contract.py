@@ -1,4 +1,4 @@
-"""The raw event contract as Spark reads it (see docs `raw-events.md` and `metrics.md`).
+"""The raw event contract as Spark reads it (see `docs/raw-events.md` and `docs/metrics.md`).
 
 Every scalar is read as a *string*: Spark then hands over the JSON token's text (`99`,
 `"99"` and `99.0` all arrive as text), so the job itself decides what is coercible, field by
@@ -104,7 +104,7 @@ JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUM
 
 # Latest representable instant Redshift and Parquet readers agree on (9999-12-31T23:59:59Z).
 MAX_EPOCH_SECONDS = 253_402_300_799
-# metrics.md: a client time before 2010-01-01 is not believed.
+# docs/metrics.md: a client time before 2010-01-01 is not believed.
 MIN_CLIENT_EPOCH_SECONDS = 1_262_304_000
-# metrics.md: a client time more than 24 h after arrival is not believed.
+# docs/metrics.md: a client time more than 24 h after arrival is not believed.
 MAX_CLIENT_AHEAD_SECONDS = 24 * 3600

@@ -1,4 +1,4 @@
-"""Parse raw lines, coerce fields and decide validity, exactly as `metrics.md` defines it.
+"""Parse raw lines, coerce fields and decide validity, exactly as `docs/metrics.md` defines it.
 
 Pure DataFrame -> DataFrame functions. A record is valid when it parses as a JSON object and
 has the required fields with usable values; otherwise it gets ONE machine-readable reason

@@ -1,6 +1,14 @@
-"""`liberta`: the command line for local work (generate data, run the pipeline, inspect it)."""
+"""`liberta`: the command line for local work (generate data, run the pipeline, inspect it).
+
+Errors reach the user as one line saying what is wrong and what to do; the traceback only with
+`liberta --debug ...` or `LIBERTA_DEBUG=1`.
+"""
 
 from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
 
 import typer
 
@@ -12,8 +20,26 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_show_locals=False,
+    # Docstrings are wrapped for the source; markdown mode joins their lines into paragraphs.
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
 )
+
+_debug = {"enabled": False}
+
+
+def debug_enabled() -> bool:
+    return _debug["enabled"] or os.environ.get("LIBERTA_DEBUG", "") not in ("", "0", "false")
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="show the full traceback when a command fails")
+    ] = False,
+) -> None:
+    _debug["enabled"] = debug
+
 
 # Each part of Liberta registers its own commands here, one line per part.
 from liberta.generator.cli import generate  # noqa: E402
@@ -32,3 +58,21 @@ from liberta.warehouse.cli import db_app, load  # noqa: E402
 
 app.add_typer(db_app, name="db")
 app.command("load")(load)
+
+
+def main() -> None:
+    """The `liberta` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if debug_enabled():
+            raise
+        name = type(exc).__name__
+        print(f"error: {exc}" if str(exc) else f"error: {name}", file=sys.stderr)
+        print(
+            "(run with `liberta --debug ...` or LIBERTA_DEBUG=1 for the traceback)", file=sys.stderr
+        )
+        sys.exit(1)

@@ -1,6 +1,6 @@
 """From validated, typed records to the event rows every table is built from.
 
-Adds the event time (metrics.md), the deterministic keys (`emr_jobs.keys`) and the values
+Adds the event time (docs/metrics.md), the deterministic keys (`emr_jobs.keys`) and the values
 the warehouse columns take (strings bounded to their column widths). The result is what the
 job stages as Parquet: one row per input line, valid or not.
 """
@@ -46,7 +46,7 @@ def _epoch_day(seconds: Column) -> Column:
 
 
 def event_time(client_ts: Column, arrival_ts: Column) -> tuple[Column, Column]:
-    """(event epoch seconds, is_time_corrected) per metrics.md.
+    """(event epoch seconds, is_time_corrected) per docs/metrics.md.
 
     client_ts is believed unless missing, before 2010-01-01 or more than 24 h after arrival;
     then arrival_ts is used and the row is flagged.

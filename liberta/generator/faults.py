@@ -1,6 +1,6 @@
 """Faulty lines, built from the valid event they accompany.
 
-Each invalid kind breaks exactly one rule of `metrics.md` ("Validity and event time"), so a
+Each invalid kind breaks exactly one rule of `docs/metrics.md` ("Validity and event time"), so a
 reader can name the reason. `future_clock` is the exception: such records are valid (their
 event time falls back to `arrival_ts`); the renderer applies it to a valid event in place.
 """

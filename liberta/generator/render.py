@@ -53,7 +53,7 @@ class DayLines:
 @dataclass
 class Truth:
     """What a correct pipeline must find, computed from the generator's own model (per
-    metrics.md), not from the files. Day numbers count from the window start."""
+    docs/metrics.md), not from the files. Day numbers count from the window start."""
 
     valid_by_category: Counter[str] = field(default_factory=Counter)
     invalid_by_kind: Counter[str] = field(default_factory=Counter)

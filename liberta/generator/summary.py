@@ -36,7 +36,7 @@ class GenerationSummary:
 
     `valid` counts distinct valid events (the `events` asked for), `duplicates` extra exact
     copies of valid lines, `invalid` lines that break the contract (by kind in
-    `invalid_by_kind`). `figures` are the metrics.md figures computed from the model.
+    `invalid_by_kind`). `figures` are the docs/metrics.md figures computed from the model.
     """
 
     config: dict[str, Any]

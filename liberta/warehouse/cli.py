@@ -96,12 +96,15 @@ def status() -> None:
         raise typer.Exit(3)
 
 
-@db_app.command("psql")
-def psql() -> None:
-    """Open psql on the warehouse (e.g. SELECT * FROM analysis.v_daily_kpis)."""
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def psql(ctx: typer.Context) -> None:
+    """Open psql on the warehouse; arguments go to psql.
+
+    For example `liberta db psql -c "SELECT * FROM analysis.v_daily_kpis"`.
+    """
     url = _ensure_running()
     binary = shutil.which("psql") or str(LocalPostgres().config.bin_dir / "psql")
-    os.execvp(binary, [binary, url])
+    os.execvp(binary, [binary, "--dbname", url, *ctx.args])
 
 
 def load(

@@ -1,4 +1,4 @@
--- Every daily figure of metrics.md in one row per calendar day, plus the retention of the
+-- Every daily figure of docs/metrics.md in one row per calendar day, plus the retention of the
 -- cohort installed that day. Computed from the facts in one pass each (same definitions as the
 -- per-figure views, which the tests hold to the same hand-computed values): joining the
 -- per-figure views instead made Postgres spend seconds planning.

@@ -1,4 +1,4 @@
-"""An independent reading of the raw files, straight from docs: metrics.md and raw-events.md.
+"""An independent reading of the raw files, straight from docs/metrics.md and docs/raw-events.md.
 
 The end-to-end test compares the warehouse views with what this module computes from the raw
 files the pipeline read. It shares no code with the pipeline on purpose: plain Python, the

@@ -1,7 +1,7 @@
 """generate -> run -> one more day lands -> run, checked against the raw files themselves.
 
 The expected figures come from `reference.py`, which reads the raw files with plain Python and
-the rules of metrics.md; the pipeline's own tables never feed an expectation.
+the rules of docs/metrics.md; the pipeline's own tables never feed an expectation.
 """
 
 from __future__ import annotations

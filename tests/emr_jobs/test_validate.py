@@ -1,4 +1,4 @@
-"""Validation rules of metrics.md on single lines (emr_jobs.validate, no files involved)."""
+"""Validation rules of docs/metrics.md on single lines (emr_jobs.validate, no files involved)."""
 
 from __future__ import annotations
 

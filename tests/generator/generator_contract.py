@@ -59,7 +59,7 @@ class WrongType(Exception):
 
 
 def coerce_int(value: Any) -> int:
-    """metrics.md: "99" and 99.0 are coerced; anything else (abc, 99.5, true) is unusable."""
+    """docs/metrics.md: "99" and 99.0 are coerced; anything else (abc, 99.5, true) is unusable."""
     if value is None:
         raise Missing
     if isinstance(value, bool):
@@ -146,7 +146,7 @@ def read_lines(path: Path) -> list[str]:
 
 
 def event_ts(rec: dict[str, Any]) -> tuple[int, bool]:
-    """metrics.md event time: client_ts unless missing, > arrival + 24 h or before 2010."""
+    """docs/metrics.md event time: client_ts unless missing, > arrival + 24 h or before 2010."""
     arrival = coerce_int(rec["arrival_ts"])
     client = rec["data"].get("client_ts")
     if client is None or client > arrival + 86_400 or client < EPOCH_2010:
@@ -159,7 +159,7 @@ def utc_date(ts: int) -> str:
 
 
 def figures(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """metrics.md figures by date, from distinct valid records."""
+    """docs/metrics.md figures by date, from distinct valid records."""
     rates = rate_table()
     dau: dict[str, set[str]] = defaultdict(set)
     sessions: dict[str, set[str]] = defaultdict(set)

@@ -1,7 +1,7 @@
 """A small, hand-made raw export and the tables the job must build from it.
 
 Every expected value below was worked out by hand from `docs/raw-events.md`,
-`../shared/docs/metrics.md`, `liberta_core/tables.py` and `emr_jobs/data/currencies.csv`
+`docs/metrics.md`, `liberta_core/tables.py` and `emr_jobs/data/currencies.csv`
 (comments show the arithmetic); none comes from the job's code. Keys follow the documented
 rule (`emr_jobs/keys.py` docstring), re-implemented here in `key`.
 
