@@ -48,6 +48,7 @@ from liberta_core.manifest import (
     TableOutput,
     WorstFile,
     copy_manifest_bytes,
+    load_summary_bytes,
 )
 from liberta_core.tables import TABLES
 from liberta_core.timestamps import epoch_to_iso, parse_timestamp
@@ -209,7 +210,11 @@ def run(spark: SparkSession, config: JobConfig) -> RunManifest:
             files_read=len(selection.files),
             stage_seconds=timer.seconds,
         )
-        # Last: the manifest is what makes the run complete and loadable.
+        # What the warehouse load reads as data (never as SQL text), then, last, the manifest:
+        # it is what makes the run complete and loadable.
+        fs.write_bytes(
+            layout.load_summary_uri(config.curated, config.run_id), load_summary_bytes(manifest)
+        )
         fs.write_bytes(layout.manifest_uri(config.curated, config.run_id), manifest.to_bytes())
         published = True
         return manifest

@@ -164,6 +164,45 @@ class RunManifest:
         return _Reader(uri).manifest(document)
 
 
+# The load summary: the run's scalar facts as ONE flat JSON object (`runs/<id>/load/summary.json`),
+# written by the job next to the manifest. The warehouse reads it as data (Redshift:
+# `COPY staging.run_summary ... FORMAT AS JSON 'auto'`; locally the same values as bound
+# parameters), so no value of a manifest is ever pasted into SQL text. Column -> SQL type of
+# staging.run_summary (redshift_sql/ddl/040_staging_tables.sql; a test keeps them equal).
+LOAD_SUMMARY_COLUMNS: dict[str, str] = {
+    "format_version": "int",
+    "run_id": "varchar(80)",
+    "full_refresh": "boolean",
+    "window_since": "varchar(32)",
+    "window_until": "varchar(32)",
+    "high_water_mark": "varchar(32)",
+    **{f"counts_{name}": "bigint" for name in COUNT_FIELDS},
+    **{f"rows_{name}": "bigint" for name in TABLE_NAMES},
+    "quarantine_by_reason": "varchar(65535)",
+}
+
+
+def load_summary(manifest: RunManifest) -> dict[str, Any]:
+    """The load summary of a run (see LOAD_SUMMARY_COLUMNS)."""
+    summary: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "run_id": manifest.run_id,
+        "full_refresh": manifest.window.full_refresh,
+        "window_since": _iso(manifest.window.since),
+        "window_until": _iso(manifest.window.until),
+        "high_water_mark": _iso(manifest.high_water_mark),
+        **{f"counts_{name}": getattr(manifest.counts, name) for name in COUNT_FIELDS},
+        **{f"rows_{name}": manifest.tables[name].rows for name in TABLE_NAMES},
+        "quarantine_by_reason": json.dumps(dict(manifest.quarantine.by_reason), sort_keys=True),
+    }
+    assert list(summary) == list(LOAD_SUMMARY_COLUMNS)
+    return summary
+
+
+def load_summary_bytes(manifest: RunManifest) -> bytes:
+    return (json.dumps(load_summary(manifest)) + "\n").encode("utf-8")
+
+
 def copy_manifest_bytes(entries: tuple[FileEntry, ...] | list[FileEntry]) -> bytes:
     """`{"entries": [...]}` for `COPY ... MANIFEST`."""
     return json.dumps({"entries": [e.to_json() for e in entries]}, indent=2).encode("utf-8")

@@ -27,6 +27,7 @@ HEADER = (
     "-- liberta_core/tables.py: change the rules there and regenerate (a test checks this file).\n"
 )
 _COLLATE = ' /*postgres: COLLATE "C" */'
+RUN_ID = "(SELECT run_id FROM staging.run_summary)"
 
 
 def _value(column: Column, qualifier: str) -> str:
@@ -192,7 +193,7 @@ def table_stats_sql() -> str:
             ]
             changed = "\n        OR ".join(changes)
             parts.append(
-                f"SELECT\n    '${{run_id}}', {now},\n    '{table.name}',\n"
+                f"SELECT\n    {RUN_ID}, {now},\n    '{table.name}',\n"
                 f"    (SELECT COUNT(*) FROM staging.{table.name}),\n"
                 f"    COALESCE(SUM(CASE WHEN a.{key} IS NULL THEN 1 ELSE 0 END), 0),\n"
                 f"    COALESCE(SUM(CASE WHEN a.{key} IS NOT NULL AND (\n        {changed}\n"
@@ -202,7 +203,7 @@ def table_stats_sql() -> str:
             )
         else:
             parts.append(
-                f"SELECT\n    '${{run_id}}', {now},\n    '{table.name}', "
+                f"SELECT\n    {RUN_ID}, {now},\n    '{table.name}', "
                 f"(SELECT COUNT(*) FROM staging.{table.name}), COUNT(DISTINCT s.{key}), 0\n"
                 f"FROM staging.{table.name} AS s\n"
                 f"LEFT JOIN analysis.{table.name} AS a ON a.{key} = s.{key}\n"

@@ -33,6 +33,13 @@ class SqlTemplateError(ValueError):
     """A `.sql` file breaks the rendering conventions (named in the message)."""
 
 
+# Every folder of redshift_sql/ (see its README).
+SQL_FOLDERS: tuple[str, ...] = ("admin", "ddl", "views", "grants", "load", "etl")
+
+# The roles the admin SQL creates and the identities act as (see redshift_sql/admin/).
+ETL_ROLE = "liberta_etl"
+ANALYST_ROLE = "liberta_analyst"
+
 # Files with a role the orchestrators know by name.
 WINDOW_SQL = "etl/select_window.sql"
 FAILED_RUN_SQL = "etl/insert_failed_load_log.sql"
@@ -40,51 +47,34 @@ FAILED_RUN_SQL = "etl/insert_failed_load_log.sql"
 # Redshift's Data API runs at most this many statements in one BatchExecuteStatement.
 REDSHIFT_BATCH_LIMIT = 40
 
-# The Redshift load, in order: one transaction from the lock to the log row.
+# The load, in order: one transaction from the lock to the log row. Every value it needs comes
+# from the run's load summary (staging.run_summary); the SQL text holds only the run id (in the
+# COPY paths, and as the run the gate expects) and the COPY role, both known before the run.
 LOAD_STEPS: tuple[str, ...] = (
     "load/lock_run.sql",
     "load/clear_staging.sql",
-    "load/copy_d_user.sql",
-    "load/copy_d_date.sql",
-    "load/copy_d_device.sql",
-    "load/copy_d_item.sql",
-    "load/copy_f_session.sql",
-    "load/copy_f_event.sql",
-    "load/copy_f_revenue.sql",
-    "load/set_expected_rows.sql",
+    "load/set_expected_run.sql",
+    "load/copy_run_summary.sql",
+    *(f"load/copy_{table}.sql" for table in TABLE_NAMES),
     "load/dedupe_d_user.sql",
     "load/dedupe_f_session.sql",
     "load/full_refresh_clear_analysis.sql",
     "load/assert_quality_gate.sql",
     "load/record_table_stats.sql",
-    "load/merge_d_user.sql",
-    "load/merge_d_date.sql",
-    "load/merge_d_device.sql",
-    "load/merge_d_item.sql",
-    "load/merge_f_session.sql",
-    "load/merge_f_event.sql",
-    "load/merge_f_revenue.sql",
+    *(f"load/merge_{table}.sql" for table in TABLE_NAMES),
+    "load/assert_post_load_checks.sql",
     "load/insert_load_log.sql",
     "load/insert_quarantine_summary.sql",
 )
+# Files the local loader runs its own way (it streams Parquet, binds the summary).
+COPY_TABLE_STEP_PREFIX = "load/copy_"
+RUN_SUMMARY_STEP = "load/copy_run_summary.sql"
 
-# Where the state machine finds each load placeholder's value (JSONPath into the run manifest,
-# or a deployment setting). Timestamps are ISO-8601 text; '' or 'null' mean none.
+# Where the state machine finds each placeholder of the Redshift load batch.
 LOAD_PLACEHOLDER_SOURCES: dict[str, str] = {
-    "run_id": "$.run_id",
-    "copy_prefix": "<curated>/runs/<run_id>/copy (the directory of $.tables.*.copy_manifest)",
+    "run_id": "$.run_id (the execution name, checked against liberta_core.run_id)",
+    "run_uri": "s3://<curated>/runs/<run_id> (liberta_core.layout)",
     "iam_role": "the Redshift role ARN allowed to read the curated bucket (deployment setting)",
-    "full_refresh": "$.window.full_refresh (true | false)",
-    "window_since": "$.window.since",
-    "window_until": "$.window.until",
-    "high_water_mark": "$.high_water_mark",
-    "counts_read": "$.counts.read",
-    "counts_valid": "$.counts.valid",
-    "counts_quarantined": "$.counts.quarantined",
-    "counts_duplicates": "$.counts.duplicates",
-    "counts_time_corrected": "$.counts.time_corrected",
-    "quarantine_by_reason": "States.JsonToString($.quarantine.by_reason)",
-    **{f"rows_{t}": f"$.tables.{t}.rows" for t in TABLE_NAMES},
 }
 
 _MARKER = re.compile(r"/\*(?P<tag>[A-Za-z_]+):(?P<body>.*?)\*/", re.DOTALL)
@@ -237,22 +227,29 @@ def sql_files(folder: str) -> list[str]:
 
 
 def bootstrap_files() -> list[str]:
-    return sql_files("ddl") + sql_files("views")
+    return sql_files("ddl") + sql_files("views") + sql_files("grants")
 
 
 def bootstrap_statements(dialect: Dialect) -> list[str]:
-    """Idempotent DDL and views, in the order they must run (schemas, tables, views)."""
+    """Idempotent DDL, views and grants, in the order they must run (schemas, tables, views,
+    the analyst's reads); run as the ETL role."""
     return [s for relpath in bootstrap_files() for s in statements(relpath, dialect)]
+
+
+def admin_statements(dialect: Dialect) -> list[str]:
+    """The administrator's setup (roles and the ETL role's grants), idempotent. On Redshift it
+    keeps the `${database}` placeholder, the deployment's database name."""
+    return [s for relpath in sql_files("admin") for s in statements(relpath, dialect)]
 
 
 def redshift_load_batch() -> list[str]:
     """The whole Redshift load as statements for ONE Data API `BatchExecuteStatement`.
 
-    Lock, clear staging, COPY each table from `'${copy_prefix}/<table>.manifest'`, record the
-    manifest's row counts, dedupe staging, full-refresh delete (a no-op unless
-    `${full_refresh}`), quality gate (raises), per-table stats, MERGE each table, load log
-    (which moves `etl.watermark`), quarantine summary. Uses only `${placeholders}` (see
-    `load_placeholders()` and `LOAD_PLACEHOLDER_SOURCES`).
+    Lock, clear staging, the expected run, COPY the load summary and each table, dedupe
+    staging, full-refresh delete (a no-op unless the summary says so), quality gate (raises),
+    per-table stats, MERGE each table, post-load checks (raise), load log (which moves
+    `etl.watermark`), quarantine summary. Uses only the placeholders of
+    `LOAD_PLACEHOLDER_SOURCES`.
     """
     batch = [
         _without_comment_lines(s)
@@ -277,14 +274,6 @@ def _without_comment_lines(statement: str) -> str:
 def load_placeholders() -> list[str]:
     """The placeholder names `redshift_load_batch()` uses, in order of first appearance."""
     return placeholders_in("\n".join(redshift_load_batch()))
-
-
-def check_queries(dialect: Dialect) -> dict[str, str]:
-    """Post-load checks by name; each query returns violation rows (empty = pass).
-
-    Columns: check_name, table_name, detail.
-    """
-    return {Path(relpath).stem: statements(relpath, dialect)[0] for relpath in sql_files("checks")}
 
 
 def watermark_query(dialect: Dialect) -> str:

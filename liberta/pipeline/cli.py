@@ -17,6 +17,7 @@ from liberta.pipeline.progress import ConsoleProgress, SilentProgress
 from liberta.pipeline.runner import Pipeline, PipelineError, RunRequest
 from liberta.pipeline.summary import print_run_summary
 from liberta.pipeline.warehouse_access import ensure_warehouse
+from liberta_core.sql import ETL_ROLE
 
 # The job's own parser: a window means the same here and in spark-submit.
 from liberta_core.timestamps import parse_timestamp
@@ -124,7 +125,7 @@ def runs(
     from liberta.warehouse.db import connect
     from liberta.warehouse.runs import list_runs
 
-    with connect(ensure_warehouse(make_console(stderr=True))) as conn:
+    with connect(ensure_warehouse(make_console(stderr=True)), role=ETL_ROLE) as conn:
         records = list_runs(conn, limit=limit)
     if as_json:
         print(json.dumps([asdict(r) for r in records], indent=2, default=str))

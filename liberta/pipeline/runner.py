@@ -1,6 +1,6 @@
 """The local pipeline: the state machine's steps, in its order, on one machine.
 
-Bootstrap -> ReadWatermark -> ProcessEvents -> LoadWarehouse -> CheckQuality -> Notify.
+Bootstrap -> ChooseWindow -> ProcessEvents -> LoadWarehouse (liberta_core.steps), as on AWS.
 The Spark step is the EMR step's own entry (`emr_jobs.main.run`), the load is the same SQL the
 Redshift load runs (rendered for Postgres), so a local run exercises what AWS runs.
 """
@@ -22,6 +22,7 @@ from liberta_core import layout, steps
 from liberta_core.job_args import JobArguments
 from liberta_core.manifest import RunManifest
 from liberta_core.run_id import check_run_id, new_run_id
+from liberta_core.sql import ETL_ROLE
 from liberta_core.steps import Step
 from liberta_core.timestamps import format_timestamp
 
@@ -124,7 +125,7 @@ class Pipeline:
         with self._step(steps.BOOTSTRAP, report), connect(self.db_url) as conn:
             bootstrap(conn)
 
-        with self._step(steps.WINDOW, report), connect(self.db_url) as conn:
+        with self._step(steps.WINDOW, report), connect(self.db_url, role=ETL_ROLE) as conn:
             report.window = choose_window(
                 conn,
                 window_parameters(
@@ -154,11 +155,6 @@ class Pipeline:
 
             result = load_run(self.db_url, report.manifest_uri)
             report.rows = rows_by_table(result)
-
-        with self._step(steps.CHECK, report):
-            violations = run_post_load_checks(self.db_url)
-            if violations:
-                raise QualityCheckFailed(violations)
 
     def _process(self, report: RunReport, *, raw: str, curated: str) -> RunManifest:
         from emr_jobs.config import parse_args
@@ -212,38 +208,16 @@ class Pipeline:
         if failed_step == steps.LOAD.name:
             return  # the load logs its own failures, after its rollback
         try:
-            with connect(self.db_url, autocommit=True) as conn:
+            with connect(self.db_url, autocommit=True, role=ETL_ROLE) as conn:
                 record_failed_run(
                     conn,
                     run_id=report.run_id,
                     full_refresh=report.window.full_refresh if report.window else None,
                     error=report.error or "unknown error",
+                    failed_step=failed_step,
                 )
         except Exception as exc:  # the warehouse itself may be what failed
             report.error = f"{report.error} (and the failure could not be logged: {exc})"
-
-
-class QualityCheckFailed(RuntimeError):
-    def __init__(self, violations: dict[str, list[tuple]]) -> None:
-        lines = [
-            f"{name}: {len(rows)} violation(s), e.g. {rows[0]}" for name, rows in violations.items()
-        ]
-        super().__init__("quality checks failed: " + "; ".join(lines))
-        self.violations = violations
-
-
-def run_post_load_checks(db_url: str) -> dict[str, list[tuple]]:
-    """The CheckQuality step: every check query must return no rows."""
-    from liberta.warehouse.db import connect
-    from liberta_core.sql import Dialect, check_queries
-
-    violations: dict[str, list[tuple]] = {}
-    with connect(db_url) as conn:
-        for name, sql in check_queries(Dialect.POSTGRES).items():
-            rows = conn.execute(sql).fetchall()
-            if rows:
-                violations[name] = [tuple(r) for r in rows[:5]]
-    return violations
 
 
 def rows_by_table(result: Any) -> dict[str, dict[str, int]]:

@@ -14,12 +14,15 @@ from liberta.console import make_console
 from liberta.pipeline.warehouse_access import ensure_warehouse, redacted
 from liberta.report.data import fetch_cohorts, fetch_daily, fetch_report_data
 from liberta.report.html import render_report
+from liberta_core.sql import ANALYST_ROLE, ETL_ROLE
 
 
 def write_report(db_url: str, out: Path) -> Path:
     from liberta.warehouse.db import connect
 
-    with connect(db_url) as conn:
+    # The report shows the runs and their quarantine (etl schema) next to the figures: an
+    # operator's view, read as the pipeline's role; `kpis` reads as the analyst role.
+    with connect(db_url, role=ETL_ROLE) as conn:
         data = fetch_report_data(conn, source=redacted(db_url))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(data), encoding="utf-8")
@@ -40,7 +43,7 @@ def report(
 def print_kpis(console: Console, db_url: str, *, days: int) -> None:
     from liberta.warehouse.db import connect
 
-    with connect(db_url) as conn:
+    with connect(db_url, role=ANALYST_ROLE) as conn:
         daily = fetch_daily(conn)[-days:]
         cohorts = {c.cohort_date: c for c in fetch_cohorts(conn)}
     if not daily:

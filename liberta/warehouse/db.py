@@ -7,23 +7,30 @@ import re
 import psycopg
 
 from liberta.warehouse.errors import BootstrapError
-from liberta_core.sql import Dialect, bootstrap_statements
+from liberta_core.sql import ETL_ROLE, Dialect, admin_statements, bootstrap_statements
 
 # Serialises concurrent bootstraps: CREATE ... IF NOT EXISTS can race in Postgres.
 _BOOTSTRAP_LOCK_KEY = 7_441_203_551
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
-    """Open a connection; the error names the URL (without any password) on failure."""
+def connect(url: str, *, autocommit: bool = False, role: str | None = None) -> psycopg.Connection:
+    """Open a connection; the error names the URL (without any password) on failure.
+
+    `role` is the database role the session acts as (`liberta_etl` for the pipeline,
+    `liberta_analyst` for reading figures), as the state machine's identity does on Redshift.
+    """
+    # UTC sessions, as on Redshift: naive timestamps and date-only input mean UTC.
+    options = "-c TimeZone=UTC" + (f" -c role={role}" if role else "")
     try:
-        # UTC sessions, as on Redshift: naive timestamps and date-only input mean UTC.
-        return psycopg.connect(
-            url, autocommit=autocommit, connect_timeout=10, options="-c TimeZone=UTC"
-        )
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, options=options)
     except psycopg.OperationalError as exc:
+        hint = (
+            f"the role {role} is created by the bootstrap: run 'liberta db start'"
+            if role and f'"{role}" does not exist' in str(exc)
+            else "start the local one with 'liberta db start' or set LIBERTA_DB_URL"
+        )
         raise psycopg.OperationalError(
-            f"cannot connect to the warehouse at {redact(url)}: {exc}. Start the local one with "
-            f"'liberta db start' or set LIBERTA_DB_URL"
+            f"cannot connect to the warehouse at {redact(url)}: {exc}. {hint}"
         ) from exc
 
 
@@ -48,6 +55,9 @@ def bootstrap(conn: psycopg.Connection) -> int:
     statements = bootstrap_statements(Dialect.POSTGRES)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_BOOTSTRAP_LOCK_KEY,))
+        _administer(conn, cur)
+        # The schema belongs to the ETL role, which the pipeline acts as (as on Redshift).
+        cur.execute(f"SET LOCAL ROLE {ETL_ROLE}")
         try:
             with conn.transaction():  # a savepoint: the common case drops nothing
                 _execute_all(cur, statements)
@@ -55,6 +65,23 @@ def bootstrap(conn: psycopg.Connection) -> int:
             _drop_views(cur, created_views(statements), reason=changed)
             _execute_all(cur, statements)
     return len(statements)
+
+
+def _administer(conn: psycopg.Connection, cur: psycopg.Cursor) -> None:
+    """The administrator's part (redshift_sql/admin/: roles, the ETL role's grants), run as the
+    connection's user. A user who may not create roles can still bootstrap once an
+    administrator has run it."""
+    try:
+        with conn.transaction():  # a savepoint
+            _execute_all(cur, admin_statements(Dialect.POSTGRES))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        present = cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ETL_ROLE,)).fetchone()
+        if not present:
+            raise BootstrapError(
+                "the warehouse user may not create the roles Liberta uses "
+                f"({exc.diag.message_primary}): connect as a superuser once, or have an "
+                "administrator run redshift_sql/admin/"
+            ) from exc
 
 
 _CREATE_VIEW = re.compile(

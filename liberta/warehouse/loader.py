@@ -20,14 +20,23 @@ import pyarrow.parquet as pq
 
 from liberta.warehouse.db import connect
 from liberta.warehouse.errors import LoadError
-from liberta.warehouse.manifest import fetch, load_values, read_manifest
+from liberta.warehouse.manifest import fetch, read_load_summary, read_manifest
 from liberta.warehouse.runs import TableLoadStats, record_failed_run
 from liberta_core.manifest import RunManifest
-from liberta_core.sql import LOAD_STEPS, Dialect, render, split_statements
+from liberta_core.sql import (
+    COPY_TABLE_STEP_PREFIX,
+    ETL_ROLE,
+    LOAD_STEPS,
+    RUN_SUMMARY_STEP,
+    Dialect,
+    render,
+    split_statements,
+)
+from liberta_core.steps import LOAD
 from liberta_core.tables import TABLES_BY_NAME, Table
 
-_COPY_STEP_PREFIX = "load/copy_"
 _GATE_STEP = "load/assert_quality_gate.sql"
+_POST_LOAD_CHECKS_STEP = "load/assert_post_load_checks.sql"
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=8192)
 
 
@@ -74,7 +83,7 @@ def load_run(
     config = config or LoadConfig()
     manifest = read_manifest(manifest_uri)
     if isinstance(conn_or_url, str):
-        with connect(conn_or_url, autocommit=True) as conn:
+        with connect(conn_or_url, autocommit=True, role=ETL_ROLE) as conn:
             return _load_with_failure_log(conn, manifest, manifest_uri, config)
     return _load_with_failure_log(conn_or_url, manifest, manifest_uri, config)
 
@@ -99,6 +108,7 @@ def _load_with_failure_log(
                     started_at=started_at,
                     full_refresh=manifest.window.full_refresh,
                     error=str(exc),
+                    failed_step=LOAD.name,
                 )
             except psycopg.Error as log_exc:
                 exc.add_note(f"(the failure could not be logged to etl.load_log: {log_exc})")
@@ -108,7 +118,13 @@ def _load_with_failure_log(
 def _load(
     conn: psycopg.Connection, manifest: RunManifest, manifest_uri: str, config: LoadConfig
 ) -> LoadResult:
-    values = load_values(manifest)
+    # The run's load summary (load/summary.json, the document Redshift COPYs), bound as
+    # parameters; the rest of the SQL reads it from staging.run_summary, as on Redshift. The
+    # run id the load is for is the manifest's: the gate refuses a summary of another run.
+    values: dict[str, object] = {
+        "run_id": manifest.run_id,
+        **{f"summary_{name}": value for name, value in read_load_summary(manifest_uri).items()},
+    }
     started = time.perf_counter()
     copy_seconds = 0.0
     rows_copied = 0
@@ -121,8 +137,9 @@ def _load(
         cur.execute("SET LOCAL jit = off")
         for step in LOAD_STEPS:
             step_started = time.perf_counter()
-            if step.startswith(_COPY_STEP_PREFIX):
-                table = TABLES_BY_NAME[step.removeprefix(_COPY_STEP_PREFIX).removesuffix(".sql")]
+            if step.startswith(COPY_TABLE_STEP_PREFIX) and step != RUN_SUMMARY_STEP:
+                name = step.removeprefix(COPY_TABLE_STEP_PREFIX).removesuffix(".sql")
+                table = TABLES_BY_NAME[name]
                 rows_copied += _copy_table(cur, table, manifest, config, where)
                 copy_seconds += time.perf_counter() - step_started
                 # Fresh statistics: without them Postgres plans the merges as for empty tables.
@@ -130,7 +147,19 @@ def _load(
             elif step == _GATE_STEP:
                 # The same view etl.assert_load_gate() reads (Redshift path), queried here to
                 # list every violation in the error; evaluating it twice would only cost time.
-                _raise_on_gate_violations(cur, where)
+                _raise_on_violations(
+                    cur,
+                    "etl/select_gate_violations.sql",
+                    where,
+                    "quality gate failed, nothing was merged",
+                )
+            elif step == _POST_LOAD_CHECKS_STEP:
+                _raise_on_violations(
+                    cur,
+                    "etl/select_post_load_violations.sql",
+                    where,
+                    "post-load checks failed, the load was rolled back",
+                )
             else:
                 _run_step(cur, step, values, where, config)
             step_seconds[step] = time.perf_counter() - step_started
@@ -175,15 +204,15 @@ def _run_step(
         raise LoadError(f"{where}: step {step} failed: {_describe(exc)}") from exc
 
 
-def _raise_on_gate_violations(cur: psycopg.Cursor, where: str) -> None:
+def _raise_on_violations(cur: psycopg.Cursor, query: str, where: str, what: str) -> None:
     try:
-        violations = _execute_file(cur, "etl/select_gate_violations.sql", {})
+        violations = _execute_file(cur, query, {})
     except psycopg.Error as exc:
-        raise LoadError(f"{where}: the quality gate query failed: {_describe(exc)}") from exc
+        raise LoadError(f"{where}: {query} failed: {_describe(exc)}") from exc
     if violations:
         listed = "; ".join(f"{check} {table}: {detail}" for check, table, detail in violations[:10])
         more = f" (and {len(violations) - 10} more)" if len(violations) > 10 else ""
-        raise LoadError(f"{where}: quality gate failed, nothing was merged: {listed}{more}")
+        raise LoadError(f"{where}: {what}: {listed}{more}")
 
 
 def _current_stats(

@@ -12,8 +12,31 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from liberta.warehouse.errors import LoadError
-from liberta_core.manifest import COUNT_FIELDS, ManifestError, RunManifest
-from liberta_core.timestamps import format_timestamp
+from liberta_core.layout import LOAD_SUMMARY_NAME
+from liberta_core.manifest import LOAD_SUMMARY_COLUMNS, ManifestError, RunManifest
+
+
+def read_load_summary(manifest_uri: str) -> dict[str, object]:
+    """The run's load summary (`load/summary.json` next to the manifest), as the job wrote it.
+
+    Only its shape is checked here: the quality gate checks its values in SQL, as it does on
+    Redshift, where the summary is COPYed without passing through Python.
+    """
+    uri = manifest_uri.rsplit("/", 1)[0] + "/" + LOAD_SUMMARY_NAME
+    try:
+        with fetch(uri) as path:
+            document = json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise LoadError(f"the run has no load summary at {uri} ({exc})") from exc
+    except Exception as exc:
+        raise LoadError(f"cannot read the load summary {uri}: {exc}") from exc
+    if not isinstance(document, dict) or set(document) != set(LOAD_SUMMARY_COLUMNS):
+        found = sorted(document) if isinstance(document, dict) else type(document).__name__
+        raise LoadError(
+            f"bad load summary {uri}: expected the fields {list(LOAD_SUMMARY_COLUMNS)}, "
+            f"found {found}"
+        )
+    return {name: document[name] for name in LOAD_SUMMARY_COLUMNS}
 
 
 def read_manifest(uri: str) -> RunManifest:
@@ -29,25 +52,6 @@ def read_manifest(uri: str) -> RunManifest:
         return RunManifest.from_bytes(raw, uri=uri)
     except ManifestError as exc:
         raise LoadError(str(exc)) from exc
-
-
-def load_values(manifest: RunManifest) -> dict[str, object]:
-    """The values of the load placeholders for this run (bound as parameters on Postgres)."""
-
-    def iso(value: object) -> str | None:
-        return None if value is None else format_timestamp(value)  # type: ignore[arg-type]
-
-    values: dict[str, object] = {
-        "run_id": manifest.run_id,
-        "full_refresh": manifest.window.full_refresh,
-        "window_since": iso(manifest.window.since),
-        "window_until": iso(manifest.window.until),
-        "high_water_mark": iso(manifest.high_water_mark),
-        "quarantine_by_reason": json.dumps(dict(manifest.quarantine.by_reason), sort_keys=True),
-    }
-    values.update({f"counts_{name}": getattr(manifest.counts, name) for name in COUNT_FIELDS})
-    values.update({f"rows_{name}": t.rows for name, t in manifest.tables.items()})
-    return values
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ class RunRecord:
     rows_duplicates: int | None
     rows_time_corrected: int | None
     error: str | None
+    failed_step: str | None = None
     tables: dict[str, TableLoadStats] = field(default_factory=dict)
 
 
@@ -43,6 +44,7 @@ def record_failed_run(
     error: str,
     started_at: datetime | None = None,
     full_refresh: bool | None = None,
+    failed_step: str | None = None,
 ) -> None:
     """Write a `failed` row to etl.load_log in its own transaction (call after the rollback)."""
     started = (started_at or datetime.now(UTC)).replace(tzinfo=None)
@@ -51,6 +53,7 @@ def record_failed_run(
         "started_at": started.isoformat(sep=" "),
         "full_refresh": None if full_refresh is None else str(full_refresh).lower(),
         "error": error,
+        "failed_step": failed_step or "",
     }
     (statement,) = statements("etl/insert_failed_load_log.sql", Dialect.POSTGRES)
     with conn.transaction():

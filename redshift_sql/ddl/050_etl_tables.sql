@@ -5,9 +5,10 @@ CREATE TABLE IF NOT EXISTS etl.run_lock (
 /*redshift: DISTSTYLE ALL */;
 
 -- One row per load attempt: succeeded (written inside the load transaction) or failed (written
--- after the rollback, in its own transaction).
+-- after the rollback, in its own transaction; failed_step names the pipeline step,
+-- liberta_core.steps). run_id follows liberta_core.run_id (1-80 characters).
 CREATE TABLE IF NOT EXISTS etl.load_log (
-    run_id varchar(64) NOT NULL,
+    run_id varchar(80) NOT NULL,
     started_at timestamp NOT NULL,
     finished_at timestamp,
     status varchar(16) NOT NULL,
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS etl.load_log (
     rows_duplicates bigint,
     rows_time_corrected bigint,
     error varchar(65535),
+    failed_step varchar(32),
     PRIMARY KEY (run_id, started_at)
 )
 /*redshift: DISTSTYLE ALL SORTKEY (started_at) */;
@@ -28,7 +30,7 @@ CREATE TABLE IF NOT EXISTS etl.load_log (
 -- Rows staged / inserted / updated per table and load (updated = an existing row that gained
 -- information under the merge rules; reloading a run reports 0 inserted and 0 updated).
 CREATE TABLE IF NOT EXISTS etl.load_table_stats (
-    run_id varchar(64) NOT NULL,
+    run_id varchar(80) NOT NULL,
     started_at timestamp NOT NULL,
     table_name varchar(32) NOT NULL,
     rows_staged bigint NOT NULL,
@@ -40,10 +42,18 @@ CREATE TABLE IF NOT EXISTS etl.load_table_stats (
 
 -- Quarantined records per reason and load (from the manifest's quarantine.by_reason).
 CREATE TABLE IF NOT EXISTS etl.quarantine_summary (
-    run_id varchar(64) NOT NULL,
+    run_id varchar(80) NOT NULL,
     started_at timestamp NOT NULL,
     reason varchar(256) NOT NULL,
     records bigint NOT NULL,
     PRIMARY KEY (run_id, started_at, reason)
 )
 /*redshift: DISTSTYLE ALL SORTKEY (started_at) */;
+
+-- Local databases of an earlier release: run ids of up to 80 characters, the failed step.
+/*postgres:
+ALTER TABLE etl.load_log ALTER COLUMN run_id TYPE varchar(80);
+ALTER TABLE etl.load_table_stats ALTER COLUMN run_id TYPE varchar(80);
+ALTER TABLE etl.quarantine_summary ALTER COLUMN run_id TYPE varchar(80);
+ALTER TABLE etl.load_log ADD COLUMN IF NOT EXISTS failed_step varchar(32);
+*/

@@ -1,27 +1,99 @@
 -- The load's quality gate: every row is one violation (empty = the load may merge).
 -- Checked inside the load transaction, after staging is deduplicated and before any MERGE:
--- row counts equal the manifest, no null keys, one natural key per key in the upsert tables, no
+-- the load summary (one row, this run, format 1, counts reconcile), row counts equal the
+-- summary's, no null keys, one natural key per key in the upsert tables, no
 -- conflicting rows in the insert-only tables (a key with two different rows is a conflict, exact
 -- duplicates are harmless; for the facts only keys seen twice are compared row by row, which
 -- spares a sort of every row), no fact whose dimension key is in neither staging nor analysis.
 CREATE OR REPLACE VIEW staging.v_gate_violations AS
--- row counts
+-- the load summary: exactly one, of this run, in this format, whose counts reconcile
 SELECT
-    'row_count' AS check_name,
-    e.table_name,
-    'staging has ' || CAST(COALESCE(c.staged_rows, 0) AS varchar(20))
-    || ' rows, the run manifest says ' || CAST(e.expected_rows AS varchar(20)) AS detail
-FROM staging.expected_rows AS e
-LEFT JOIN (
-    SELECT 'd_user' AS table_name, COUNT(*) AS staged_rows FROM staging.d_user
-    UNION ALL SELECT 'd_date', COUNT(*) FROM staging.d_date
-    UNION ALL SELECT 'd_device', COUNT(*) FROM staging.d_device
-    UNION ALL SELECT 'd_item', COUNT(*) FROM staging.d_item
-    UNION ALL SELECT 'f_session', COUNT(*) FROM staging.f_session
-    UNION ALL SELECT 'f_event', COUNT(*) FROM staging.f_event
-    UNION ALL SELECT 'f_revenue', COUNT(*) FROM staging.f_revenue
-) AS c ON c.table_name = e.table_name
-WHERE COALESCE(c.staged_rows, 0) <> e.expected_rows
+    'run_summary' AS check_name,
+    'run_summary' AS table_name,
+    'staging.run_summary has ' || CAST(COUNT(*) AS varchar(20))
+    || ' rows; a load needs the one load/summary.json of its run' AS detail
+FROM staging.run_summary
+HAVING COUNT(*) <> 1
+UNION ALL
+SELECT 'run_summary', 'run_summary',
+    'the load summary is of run ' || COALESCE(s.run_id, '(none)') || ', the load is for run '
+    || e.run_id
+FROM staging.expected_run AS e
+LEFT JOIN staging.run_summary AS s ON s.run_id = e.run_id
+WHERE s.run_id IS NULL
+UNION ALL
+SELECT 'run_summary', 'run_summary',
+    'format_version ' || COALESCE(CAST(format_version AS varchar(20)), 'null')
+    || ', this release loads format_version 1'
+FROM staging.run_summary
+WHERE format_version IS NULL OR format_version <> 1
+UNION ALL
+SELECT 'run_summary', 'run_summary',
+    'counts do not reconcile: read ' || CAST(counts_read AS varchar(20)) || ' <> valid '
+    || CAST(counts_valid AS varchar(20)) || ' + quarantined '
+    || CAST(counts_quarantined AS varchar(20)) || ' + duplicates '
+    || CAST(counts_duplicates AS varchar(20))
+FROM staging.run_summary
+WHERE counts_read <> counts_valid + counts_quarantined + counts_duplicates
+UNION ALL
+SELECT 'run_summary', 'run_summary',
+    'counts_valid ' || CAST(counts_valid AS varchar(20)) || ' <> rows_f_event '
+    || CAST(rows_f_event AS varchar(20))
+FROM staging.run_summary
+WHERE counts_valid <> rows_f_event
+
+-- row counts
+UNION ALL
+SELECT
+    'row_count',
+    c.table_name,
+    'staging has ' || CAST(c.staged_rows AS varchar(20))
+    || ' rows, the run manifest says '
+    || COALESCE(CAST(c.expected_rows AS varchar(20)), 'nothing')
+FROM (
+    SELECT
+        'd_user' AS table_name,
+        (SELECT COUNT(*) FROM staging.d_user) AS staged_rows,
+        MAX(rows_d_user) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'd_date' AS table_name,
+        (SELECT COUNT(*) FROM staging.d_date) AS staged_rows,
+        MAX(rows_d_date) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'd_device' AS table_name,
+        (SELECT COUNT(*) FROM staging.d_device) AS staged_rows,
+        MAX(rows_d_device) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'd_item' AS table_name,
+        (SELECT COUNT(*) FROM staging.d_item) AS staged_rows,
+        MAX(rows_d_item) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'f_session' AS table_name,
+        (SELECT COUNT(*) FROM staging.f_session) AS staged_rows,
+        MAX(rows_f_session) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'f_event' AS table_name,
+        (SELECT COUNT(*) FROM staging.f_event) AS staged_rows,
+        MAX(rows_f_event) AS expected_rows
+    FROM staging.run_summary
+    UNION ALL
+    SELECT
+        'f_revenue' AS table_name,
+        (SELECT COUNT(*) FROM staging.f_revenue) AS staged_rows,
+        MAX(rows_f_revenue) AS expected_rows
+    FROM staging.run_summary
+) AS c
+WHERE c.expected_rows IS NULL OR c.staged_rows <> c.expected_rows
 
 -- null keys
 UNION ALL

@@ -4,7 +4,8 @@
 CREATE OR REPLACE PROCEDURE etl.clear_staging()
 AS $$
 BEGIN
-    DELETE FROM staging.expected_rows;
+    DELETE FROM staging.expected_run;
+    DELETE FROM staging.run_summary;
     DELETE FROM staging.d_user_merge;
     DELETE FROM staging.f_session_merge;
     DELETE FROM staging.f_revenue;

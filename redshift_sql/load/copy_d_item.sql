@@ -2,7 +2,7 @@
 -- Locally the loader streams the same files with COPY ... FROM STDIN instead.
 /*redshift:
 COPY staging.d_item
-FROM '${copy_prefix}/d_item.manifest'
+FROM '${run_uri}/copy/d_item.manifest'
 IAM_ROLE '${iam_role}'
 FORMAT AS PARQUET
 MANIFEST;

@@ -2,7 +2,7 @@
 -- Locally the loader streams the same files with COPY ... FROM STDIN instead.
 /*redshift:
 COPY staging.d_user
-FROM '${copy_prefix}/d_user.manifest'
+FROM '${run_uri}/copy/d_user.manifest'
 IAM_ROLE '${iam_role}'
 FORMAT AS PARQUET
 MANIFEST;

@@ -2,7 +2,7 @@
 -- Locally the loader streams the same files with COPY ... FROM STDIN instead.
 /*redshift:
 COPY staging.f_revenue
-FROM '${copy_prefix}/f_revenue.manifest'
+FROM '${run_uri}/copy/f_revenue.manifest'
 IAM_ROLE '${iam_role}'
 FORMAT AS PARQUET
 MANIFEST;

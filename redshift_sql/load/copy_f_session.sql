@@ -2,7 +2,7 @@
 -- Locally the loader streams the same files with COPY ... FROM STDIN instead.
 /*redshift:
 COPY staging.f_session
-FROM '${copy_prefix}/f_session.manifest'
+FROM '${run_uri}/copy/f_session.manifest'
 IAM_ROLE '${iam_role}'
 FORMAT AS PARQUET
 MANIFEST;

@@ -1,7 +1,8 @@
 """Write a run directory the way the Spark job publishes it (docs/run-manifest.md), from rows.
 
-<base>/runs/<run_id>/<table>/part-00000.parquet, <base>/runs/<run_id>/copy/<table>.manifest and
-<base>/runs/<run_id>/manifest.json, with columns in the order and types of liberta_core/tables.py.
+<base>/runs/<run_id>/<table>/part-00000.parquet, <base>/runs/<run_id>/copy/<table>.manifest,
+<base>/runs/<run_id>/load/summary.json and <base>/runs/<run_id>/manifest.json, with columns in
+the order and types of liberta_core/tables.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from liberta_core.manifest import RunManifest, load_summary
 from liberta_core.tables import TABLES, Table
 
 Row = Mapping[str, Any]
@@ -122,9 +124,17 @@ def write_run(
         },
         "tables": tables,
     }
+    # The load summary the job writes next to the manifest (what the load SQL reads).
+    (run_dir / "load").mkdir(exist_ok=True)
+    summary = load_summary(RunManifest.from_json(manifest))
+    (run_dir / "load" / "summary.json").write_text(json.dumps(summary))
     path = run_dir / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2))
     return path.as_uri()
+
+
+def summary_path(manifest_uri: str) -> Path:
+    return Path(manifest_uri.removeprefix("file://")).parent / "load" / "summary.json"
 
 
 def entry_path(manifest_uri: str, table: str, index: int = 0) -> Path:

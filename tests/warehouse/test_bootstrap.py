@@ -52,8 +52,13 @@ def dau_by_day(conn: psycopg.Connection) -> dict[int, int]:
 
 def test_created_views_lists_every_view_in_creation_order():
     views = created_views(bootstrap_statements(Dialect.POSTGRES))
-    assert len(views) == len(set(views)) == 13
-    assert views[:3] == ["etl.watermark", "staging.v_gate_violations", "analysis.v_dau"]
+    assert len(views) == len(set(views)) == 14
+    assert views[:4] == [
+        "etl.watermark",
+        "staging.v_gate_violations",
+        "staging.v_post_load_violations",
+        "analysis.v_dau",
+    ]
     # Dependents come after what they read, so the reverse order drops dependents first.
     assert views.index("analysis.v_dau") < views.index("analysis.v_conversion")
     assert views[-1] == "analysis.v_daily_kpis"

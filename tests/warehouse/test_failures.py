@@ -15,10 +15,11 @@ import pytest
 from liberta.warehouse.errors import LoadError
 from liberta.warehouse.loader import LoadConfig, load_run
 from liberta.warehouse.runs import list_runs
+from liberta_core.manifest import LOAD_SUMMARY_COLUMNS
 from liberta_core.tables import F_EVENT
 
 from .dataset import RUN_A, RUN_B, run_a, run_b
-from .rundir import arrow_table, entry_path, write_run
+from .rundir import arrow_table, entry_path, summary_path, write_run
 from .snapshot import snapshot
 
 
@@ -124,10 +125,9 @@ def test_manifest_not_json(loaded_a, tmp_path):
 
 def test_row_count_mismatch_fails_the_quality_gate(loaded_a, tmp_path):
     uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
-    path = Path(uri.removeprefix("file://"))
-    manifest = json.loads(path.read_text())
-    manifest["tables"]["f_event"]["rows"] = 7
-    path.write_text(json.dumps(manifest))
+    summary = json.loads(summary_path(uri).read_text())  # the job's word on its row counts
+    summary["rows_f_event"] = 7
+    summary_path(uri).write_text(json.dumps(summary))
     assert_fails_unchanged(
         loaded_a, uri, "quality gate failed", "row_count f_event: staging has 6 rows, the run "
         "manifest says 7",
@@ -172,12 +172,62 @@ def test_exact_duplicate_rows_are_harmless(loaded_a, tmp_path):
 
 def test_the_gate_procedure_raises_by_itself(conn):
     """The Redshift path has no Python: etl.assert_load_gate() must abort on its own."""
+    summary = {name: 0 for name in LOAD_SUMMARY_COLUMNS}
+    summary.update(format_version=1, run_id="r", full_refresh=False, rows_d_user=5)
+    summary.update(window_since=None, window_until=None, high_water_mark=None)
+    summary.update(quarantine_by_reason="{}")
     with conn.transaction():
         conn.execute("CALL etl.clear_staging()")
-        conn.execute("INSERT INTO staging.expected_rows VALUES ('d_user', 5)")
+        conn.execute("INSERT INTO staging.expected_run VALUES ('r')")
+        columns = ", ".join(summary)
+        marks = ", ".join(f"%({name})s" for name in summary)
+        conn.execute(f"INSERT INTO staging.run_summary ({columns}) VALUES ({marks})", summary)
         with pytest.raises(psycopg.errors.RaiseException, match="row_count d_user: staging has"):
             conn.execute("CALL etl.assert_load_gate()")
         raise psycopg.Rollback()
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda s: s.update(run_id="run-other"), "the load summary is of run (none), the load is"),
+        (lambda s: s.update(format_version=2), "format_version 2, this release loads"),
+        (lambda s: s.update(counts_read=999), "counts do not reconcile: read 999"),
+    ],
+)
+def test_a_load_summary_that_does_not_fit_fails_the_gate(loaded_a, tmp_path, edit, needle):
+    """The summary is data the SQL checks itself: a wrong one fails the gate, nothing merges."""
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    summary = json.loads(summary_path(uri).read_text())
+    edit(summary)
+    summary_path(uri).write_text(json.dumps(summary))
+    assert_fails_unchanged(loaded_a, uri, "quality gate failed", needle)
+
+
+def test_text_in_a_load_summary_stays_data(loaded_a, tmp_path):
+    """Whoever can write the curated bucket cannot make the warehouse run SQL (the values are
+    data: COPY on Redshift, bound parameters here)."""
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B, by_reason={"invalid_json": 1})
+    summary = json.loads(summary_path(uri).read_text())
+    summary["window_since"] = "1'); DROP TABLE d_user;--"
+    summary_path(uri).write_text(json.dumps(summary))
+    with pytest.raises(LoadError, match="invalid input syntax for type timestamp"):
+        load_run(loaded_a, uri)
+    assert loaded_a.execute("SELECT count(*) FROM analysis.d_user").fetchone() == (3,)
+
+
+def test_a_failing_post_load_check_rolls_the_whole_load_back(loaded_a, tmp_path):
+    """Checks run inside the load transaction: a violation commits nothing, logs the failure."""
+    # What Redshift (which never enforces keys) could hold: a second d_item row for key 401,
+    # which run B brings again; the gate (staging only) passes, the merged table does not.
+    loaded_a.execute("ALTER TABLE analysis.d_item DROP CONSTRAINT d_item_pkey")
+    loaded_a.execute("INSERT INTO analysis.d_item VALUES (401, 'gems', 'other_pack', 'shop')")
+    uri = write_run(tmp_path, "run-b", run_b(), **RUN_B)
+    message = assert_fails_unchanged(
+        loaded_a, uri, "post-load checks failed, the load was rolled back", "keys_unique d_item"
+    )
+    assert "watermark" not in message
+    assert list_runs(loaded_a, limit=1)[0].run_id == "run-b"
 
 
 def test_a_concurrent_load_fails_clearly_after_the_lock_timeout(loaded_a, db_url, tmp_path):

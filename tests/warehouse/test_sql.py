@@ -15,11 +15,11 @@ from liberta_core.sql import (
     LOAD_PLACEHOLDER_SOURCES,
     LOAD_STEPS,
     REDSHIFT_BATCH_LIMIT,
+    SQL_FOLDERS,
     Dialect,
     SqlTemplateError,
     apply_markers,
     bootstrap_statements,
-    check_queries,
     load_placeholders,
     redshift_failed_run_statement,
     redshift_load_batch,
@@ -32,11 +32,16 @@ from liberta_core.sql import (
 )
 from liberta_core.tables import TABLES
 
-ALL_FILES = [p for folder in ("ddl", "views", "load", "etl", "checks") for p in sql_files(folder)]
-# sqlglot has no grammar for these two; they are checked by the pattern instead.
+ALL_FILES = [p for folder in SQL_FOLDERS for p in sql_files(folder)]
+# sqlglot has no grammar for these; they are checked by the pattern instead.
 COMMAND_PATTERNS = {
-    "CALL": re.compile(r"CALL etl\.[a-z_]+\(\)"),
+    "CALL": re.compile(r"CALL (etl\.[a-z_]+\(\)|liberta_admin\.ensure_role\('[a-z_]+'\))"),
     "LOCK": re.compile(r"LOCK etl\.run_lock"),
+    # Redshift's role grants (RBAC), as its GRANT reference spells them.
+    "GRANT": re.compile(
+        r"GRANT (CREATE ON DATABASE \w+|USAGE ON LANGUAGE plpgsql|USAGE ON SCHEMA analysis"
+        r"|SELECT ON ALL TABLES IN SCHEMA analysis) TO ROLE liberta_(etl|analyst)"
+    ),
 }
 
 
@@ -110,10 +115,15 @@ def test_redshift_load_batch_is_one_data_api_batch():
     assert len(batch) <= REDSHIFT_BATCH_LIMIT
     assert batch[0] == "LOCK etl.run_lock"
     copies = [s for s in batch if s.startswith("COPY")]
-    assert len(copies) == len(TABLES)
+    assert len(copies) == len(TABLES) + 1  # and the load summary
+    assert any(
+        "COPY staging.run_summary\nFROM '${run_uri}/load/summary.json'" in s
+        and "FORMAT AS JSON 'auto'" in s
+        for s in copies
+    )
     for table in TABLES:
         assert any(
-            f"COPY staging.{table.name}\nFROM '${{copy_prefix}}/{table.name}.manifest'" in s
+            f"COPY staging.{table.name}\nFROM '${{run_uri}}/copy/{table.name}.manifest'" in s
             and "IAM_ROLE '${iam_role}'" in s
             and "FORMAT AS PARQUET" in s
             and s.rstrip().endswith("MANIFEST")
@@ -122,6 +132,8 @@ def test_redshift_load_batch_is_one_data_api_batch():
     gate = batch.index("CALL etl.assert_load_gate()")
     merges = [i for i, s in enumerate(batch) if s.startswith(("MERGE", "INSERT INTO analysis"))]
     assert len(merges) == len(TABLES) and min(merges) > gate
+    checks = batch.index("CALL etl.assert_post_load_checks()")
+    assert max(merges) < checks < batch.index(batch[-2])
     assert "TRUNCATE" not in "\n".join(batch).upper()
     assert batch[-2].startswith("INSERT INTO etl.load_log")
     # States.Format reads braces and backslashes: only the placeholders may contain braces.
@@ -131,7 +143,9 @@ def test_redshift_load_batch_is_one_data_api_batch():
 
 def test_every_load_placeholder_has_a_documented_source():
     assert set(load_placeholders()) == set(LOAD_PLACEHOLDER_SOURCES)
-    assert "copy_prefix" in load_placeholders() and "iam_role" in load_placeholders()
+    # Only what the orchestrator knows before the run; every manifest value is data the SQL
+    # reads from staging.run_summary.
+    assert set(load_placeholders()) == {"run_id", "run_uri", "iam_role"}
 
 
 def test_failed_run_statement_uses_data_api_parameters():
@@ -193,10 +207,13 @@ def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path)
     from .rundir import write_run
 
     load_run(conn, write_run(tmp_path, "run-a", run_a(), **RUN_A))
-    queries = check_queries(Dialect.POSTGRES)
-    assert set(queries) == {"keys_unique", "no_null_keys", "no_orphan_facts"}
-    for query in queries.values():
-        assert conn.execute(query).fetchall() == []
+    # The post-load checks of the load transaction, over the keys still in staging (run A).
+    (query,) = statements("etl/select_post_load_violations.sql", Dialect.POSTGRES)
+
+    def violations(check: str) -> list[tuple]:
+        return [row for row in conn.execute(query).fetchall() if row[0] == check]
+
+    assert conn.execute(query).fetchall() == []
     # Neither dialect stops these writes once the load is over (Redshift never enforces keys,
     # local Postgres has no foreign keys): inside a rolled-back transaction, lift the primary
     # key Postgres does enforce and write what Redshift would let through; the checks see it.
@@ -204,10 +221,10 @@ def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path)
         conn.execute("ALTER TABLE analysis.d_item DROP CONSTRAINT d_item_pkey")
         conn.execute("UPDATE analysis.f_event SET user_key = 999 WHERE event_key = 1001")
         conn.execute("INSERT INTO analysis.d_item SELECT * FROM analysis.d_item")
-        assert conn.execute(queries["no_orphan_facts"]).fetchall() == [
+        assert violations("no_orphan_facts") == [
             ("no_orphan_facts", "f_event", "1 rows whose user_key has no row in d_user, e.g. 999")
         ]
-        assert conn.execute(queries["keys_unique"]).fetchall() == [
+        assert violations("keys_unique") == [
             ("keys_unique", "d_item", "1 duplicated key value(s), e.g. 401")
         ]
         raise psycopg.Rollback()
