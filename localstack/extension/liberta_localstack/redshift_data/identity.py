@@ -34,46 +34,45 @@ class Caller:
 
 
 def caller_from_access_key(access_key_id: str | None, account_id: str) -> Caller:
-    """The IAM principal an access key belongs to, from LocalStack's (moto's) STS/IAM state."""
+    """The IAM principal an access key belongs to, from LocalStack's STS and IAM state."""
     if not access_key_id:
         return Caller("root", None, None)
+    from localstack.services.sts.models import sts_stores
+
+    # `credentials` is shared across accounts and regions (a CrossAccountAttribute).
+    temporary = sts_stores[account_id]["us-east-1"].credentials.get(access_key_id)
+    if temporary is not None and ":assumed-role/" in temporary.arn:
+        role_name = temporary.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+        role_arn = f"arn:aws:iam::{temporary.account_id}:role/{role_name}"
+        return Caller("role", role_name, role_arn)
+    from localstack.aws.connect import connect_to
+
+    iam = connect_to().iam
     try:
-        from moto.iam.models import iam_backends
-        from moto.sts.models import sts_backends
-    except ImportError:  # pragma: no cover - moto is part of localstack-core[runtime]
-        return Caller("root", None, None)
-    for account_backends in (sts_backends.get(account_id) or {}).values():
-        for role in getattr(account_backends, "assumed_roles", []):
-            if getattr(role, "access_key_id", None) == access_key_id:
-                role_arn = role.role_arn
-                return Caller("role", role_arn.rsplit("/", 1)[-1], role_arn)
-    iam = (iam_backends.get(account_id) or {}).get("global")
-    if iam is not None:
-        for user in iam.users.values():
-            for key in getattr(user, "access_keys", []):
-                if key.access_key_id == access_key_id:
-                    return Caller("user", user.name, user.arn)
+        for page in iam.get_paginator("list_users").paginate():
+            for user in page["Users"]:
+                keys = iam.list_access_keys(UserName=user["UserName"])["AccessKeyMetadata"]
+                if any(k["AccessKeyId"] == access_key_id for k in keys):
+                    return Caller("user", user["UserName"], user["Arn"])
+    except Exception:  # IAM not reachable: treat as unknown
+        LOG.debug("IAM lookup of access key failed", exc_info=True)
     return Caller("root", None, None)
 
 
 def principal_tags(caller: Caller, account_id: str) -> dict[str, str]:
-    try:
-        from moto.iam.models import iam_backends
-    except ImportError:  # pragma: no cover
+    from localstack.aws.connect import connect_to
+
+    if caller.name is None:
         return {}
-    iam = (iam_backends.get(account_id) or {}).get("global")
-    if iam is None or caller.name is None:
-        return {}
+    iam = connect_to().iam
     try:
         if caller.kind == "role":
-            tags = iam.get_role(caller.name).tags
+            tags = iam.list_role_tags(RoleName=caller.name)["Tags"]
         else:
-            tags = iam.get_user(caller.name).tags
+            tags = iam.list_user_tags(UserName=caller.name)["Tags"]
     except Exception:  # the principal was deleted meanwhile
         return {}
-    if isinstance(tags, dict):
-        return {str(v.get("Key", k)): str(v.get("Value", "")) for k, v in tags.items()}
-    return {str(t["Key"]): str(t["Value"]) for t in tags}
+    return {t["Key"]: t["Value"] for t in tags}
 
 
 def database_user_for(caller: Caller) -> str | None:
