@@ -24,6 +24,7 @@ class TranslationError(ValueError):
     """The statement cannot run on Postgres; the message names the statement and the reason."""
 
     def __init__(self, statement: str, reason: str) -> None:
+        reason = re.sub(r"\x1b\[[0-9;]*m", "", reason)  # sqlglot underlines with ANSI codes
         shown = " ".join(statement.split())
         if len(shown) > 300:
             shown = shown[:300] + " ..."
