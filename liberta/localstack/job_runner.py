@@ -60,7 +60,9 @@ def _replace_arg(args: list[str], flag: str, value: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     ns, job_args = _parse(sys.argv[1:] if argv is None else argv)
     for py_file in reversed(ns.py_file):
         sys.path.insert(0, str(py_file.resolve()))

@@ -12,6 +12,7 @@ started if needed) or `LIBERTA_DB_URL`; the extension gets its admin URL through
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -271,10 +272,8 @@ def stop(config: LocalStackConfig | None = None, timeout_s: float = 30.0) -> boo
             break
         time.sleep(0.2)
     else:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     config.pid_file.unlink(missing_ok=True)
     return True
 

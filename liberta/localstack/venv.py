@@ -9,6 +9,7 @@ them changes. The extension is installed editable, so its code changes need no r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -62,12 +63,10 @@ def find_python313() -> str:
         return explicit
     pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     if shutil.which("pyenv"):
-        try:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
             pyenv_root = subprocess.run(
                 ["pyenv", "root"], capture_output=True, text=True, timeout=30, check=True
             ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            pass
     versions = Path(pyenv_root) / "versions"
     if versions.is_dir():
         candidates += [
@@ -144,7 +143,9 @@ def ensure_venv(*, root: Path | None = None) -> LocalStackVenv:
         _run([python, "-m", "venv", str(target)], log)
         pip = [str(target / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
         requirements = ["-r", str(source / "requirements.txt")]
-        _run([*pip, "install", "--quiet", *requirements, "-c", str(source / "constraints.txt")], log)
+        _run(
+            [*pip, "install", "--quiet", *requirements, "-c", str(source / "constraints.txt")], log
+        )
         _run([*pip, "install", "--quiet", "--no-deps", "-e", str(source / "extension")], log)
         _run([str(target / "bin" / "python"), "-c", "import localstack, liberta_localstack"], log)
     except BaseException:

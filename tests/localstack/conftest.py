@@ -73,7 +73,7 @@ def localstack(pg_server: LocalPostgres) -> Iterator[LocalStackUnderTest]:
     result = runtime.start(config)
     build = result.venv.build_seconds if result.venv and result.venv.built_now else 0.0
     print(
-        f"\n[localstack] venv {'built in %.0fs' % build if build else 'reused'}; "
+        f"\n[localstack] venv {f'built in {build:.0f}s' if build else 'reused'}; "
         f"started in {result.seconds:.1f}s on {result.endpoint}"
     )
     try:
@@ -86,7 +86,17 @@ def localstack(pg_server: LocalPostgres) -> Iterator[LocalStackUnderTest]:
 @pytest.fixture(scope="session")
 def aws_env(localstack: LocalStackUnderTest) -> Iterator[None]:
     """boto3 in this process (generator, loader, s3_mirror) reaches LocalStack."""
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN")}
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+            "AWS_SESSION_TOKEN",
+        )
+    }
     os.environ.update(
         AWS_ENDPOINT_URL=localstack.endpoint,
         AWS_ACCESS_KEY_ID="test",
@@ -160,7 +170,9 @@ class DataApi:
         records: list[list[Any]] = []
         token = None
         while True:
-            page = self.client.get_statement_result(Id=statement_id, **({"NextToken": token} if token else {}))
+            page = self.client.get_statement_result(
+                Id=statement_id, **({"NextToken": token} if token else {})
+            )
             records += page["Records"]
             token = page.get("NextToken")
             if not token:
@@ -194,7 +206,9 @@ class JobSetup:
 
 
 @pytest.fixture(scope="session")
-def job_setup(localstack: LocalStackUnderTest, aws_env: None, tmp_path_factory: pytest.TempPathFactory) -> JobSetup:
+def job_setup(
+    localstack: LocalStackUnderTest, aws_env: None, tmp_path_factory: pytest.TempPathFactory
+) -> JobSetup:
     """Buckets, the job package (emr_jobs.packaging.build) uploaded, a role, an application,
     and a tiny generated raw dataset."""
     from emr_jobs.packaging import ENTRY_SCRIPT_NAME, PY_FILES_NAME, build
@@ -240,7 +254,9 @@ def job_setup(localstack: LocalStackUnderTest, aws_env: None, tmp_path_factory: 
     )
 
 
-def start_job(localstack: LocalStackUnderTest, setup: JobSetup, run_id: str, *extra: str, **kwargs: Any) -> str:
+def start_job(
+    localstack: LocalStackUnderTest, setup: JobSetup, run_id: str, *extra: str, **kwargs: Any
+) -> str:
     from emr_jobs.packaging import spark_submit_args
 
     submit = spark_submit_args(setup.entry_point.rsplit("/", 1)[0], target="serverless")
@@ -270,7 +286,9 @@ def start_job(localstack: LocalStackUnderTest, setup: JobSetup, run_id: str, *ex
     )["jobRunId"]
 
 
-def wait_job(localstack: LocalStackUnderTest, setup: JobSetup, job_run_id: str, timeout: float = 300) -> tuple[dict[str, Any], list[str]]:
+def wait_job(
+    localstack: LocalStackUnderTest, setup: JobSetup, job_run_id: str, timeout: float = 300
+) -> tuple[dict[str, Any], list[str]]:
     client = localstack.client("emr-serverless")
     seen: list[str] = []
     deadline = time.monotonic() + timeout
@@ -293,5 +311,9 @@ def published_run(localstack: LocalStackUnderTest, job_setup: JobSetup) -> dict[
     job_run_id = start_job(localstack, job_setup, "ls-run-1", "--full-refresh")
     run, states = wait_job(localstack, job_setup, job_run_id)
     assert run["state"] == "SUCCESS", run.get("stateDetails")
-    body = localstack.client("s3").get_object(Bucket=job_setup.curated_bucket, Key="runs/ls-run-1/manifest.json")["Body"].read()
+    body = (
+        localstack.client("s3")
+        .get_object(Bucket=job_setup.curated_bucket, Key="runs/ls-run-1/manifest.json")["Body"]
+        .read()
+    )
     return {"job_run_id": job_run_id, "states": states, "manifest": json.loads(body), "run": run}

@@ -80,7 +80,9 @@ def load_values(manifest: dict[str, Any], *, copy_prefix: str, iam_role: str) ->
         "window_since": manifest["window"].get("since"),
         "window_until": manifest["window"].get("until"),
         "high_water_mark": manifest.get("high_water_mark"),
-        "quarantine_by_reason": json.dumps(manifest["quarantine"]["by_reason"], separators=(",", ":")),
+        "quarantine_by_reason": json.dumps(
+            manifest["quarantine"]["by_reason"], separators=(",", ":")
+        ),
     }
     for name, count in manifest["counts"].items():
         values[f"counts_{name}"] = count

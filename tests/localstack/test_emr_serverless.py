@@ -32,12 +32,16 @@ def test_job_run_goes_through_states_and_publishes_the_run(
     run = published_run["run"]
     assert run["stateDetails"] == "" and run["totalExecutionDurationSeconds"] >= 0
     logs = s3.list_objects_v2(
-        Bucket="ls-logs", Prefix=f"emr/applications/{job_setup.application_id}/jobs/{published_run['job_run_id']}/SPARK_DRIVER/"
+        Bucket="ls-logs",
+        Prefix=f"emr/applications/{job_setup.application_id}/jobs/{published_run['job_run_id']}/SPARK_DRIVER/",
     )
     names = sorted(item["Key"].rsplit("/", 1)[-1] for item in logs.get("Contents", []))
     assert names == ["stderr.gz", "stdout.gz"]
     stderr = gzip.decompress(
-        s3.get_object(Bucket="ls-logs", Key=[i["Key"] for i in logs["Contents"] if i["Key"].endswith("stderr.gz")][0])["Body"].read()
+        s3.get_object(
+            Bucket="ls-logs",
+            Key=next(i["Key"] for i in logs["Contents"] if i["Key"].endswith("stderr.gz")),
+        )["Body"].read()
     ).decode()
     assert "published run ls-run-1" in stderr
 
@@ -46,26 +50,39 @@ def test_bad_data_run_fails_with_exit_code_in_state_details(
     localstack: LocalStackUnderTest, job_setup: JobSetup, published_run: dict
 ) -> None:
     # --max-bad-share 0: any quarantined record exceeds the gate; the job exits 3.
-    job_run_id = start_job(localstack, job_setup, "ls-bad-1", "--full-refresh", "--max-bad-share", "0")
-    run, states = wait_job(localstack, job_setup, job_run_id)
+    job_run_id = start_job(
+        localstack, job_setup, "ls-bad-1", "--full-refresh", "--max-bad-share", "0"
+    )
+    run, _states = wait_job(localstack, job_setup, job_run_id)
     assert run["state"] == "FAILED"
     assert "ExitCode: 3" in run["stateDetails"]
     assert "bad" in run["stateDetails"].lower()
     s3 = localstack.client("s3")
-    assert "Contents" not in s3.list_objects_v2(Bucket=job_setup.curated_bucket, Prefix="runs/ls-bad-1/")
+    assert "Contents" not in s3.list_objects_v2(
+        Bucket=job_setup.curated_bucket, Prefix="runs/ls-bad-1/"
+    )
 
 
-def test_cancel_kills_the_run(localstack: LocalStackUnderTest, job_setup: JobSetup, published_run: dict) -> None:
+def test_cancel_kills_the_run(
+    localstack: LocalStackUnderTest, job_setup: JobSetup, published_run: dict
+) -> None:
     client = localstack.client("emr-serverless")
     job_run_id = start_job(localstack, job_setup, "ls-cancel-1", "--full-refresh")
     deadline = time.monotonic() + 60
-    while client.get_job_run(applicationId=job_setup.application_id, jobRunId=job_run_id)["jobRun"]["state"] != "RUNNING":
+    while (
+        client.get_job_run(applicationId=job_setup.application_id, jobRunId=job_run_id)["jobRun"][
+            "state"
+        ]
+        != "RUNNING"
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     client.cancel_job_run(applicationId=job_setup.application_id, jobRunId=job_run_id)
     run, _ = wait_job(localstack, job_setup, job_run_id, timeout=60)
     assert run["state"] == "CANCELLED"
-    listed = client.list_job_runs(applicationId=job_setup.application_id, states=["CANCELLED"])["jobRuns"]
+    listed = client.list_job_runs(applicationId=job_setup.application_id, states=["CANCELLED"])[
+        "jobRuns"
+    ]
     assert job_run_id in [r["id"] for r in listed]
 
 
@@ -74,10 +91,18 @@ def test_start_job_run_validates_application_role_and_token(
 ) -> None:
     client = localstack.client("emr-serverless")
     with pytest.raises(ClientError) as info:
-        start_job(localstack, JobSetup(**{**job_setup.__dict__, "application_id": "00nosuchapp0000"}), "x")
+        start_job(
+            localstack, JobSetup(**{**job_setup.__dict__, "application_id": "00nosuchapp0000"}), "x"
+        )
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     with pytest.raises(ClientError) as info:
-        start_job(localstack, JobSetup(**{**job_setup.__dict__, "role_arn": "arn:aws:iam::000000000000:role/missing"}), "x")
+        start_job(
+            localstack,
+            JobSetup(
+                **{**job_setup.__dict__, "role_arn": "arn:aws:iam::000000000000:role/missing"}
+            ),
+            "x",
+        )
     assert info.value.response["Error"]["Code"] == "ValidationException"
     assert "does not exist" in info.value.response["Error"]["Message"]
     first = start_job(localstack, job_setup, "ls-token-1", clientToken="same-token")

@@ -53,7 +53,9 @@ def test_batch_is_one_transaction_all_or_nothing(data_api: DataApi) -> None:
     assert data_api.rows("SELECT count(*) FROM public.items") == [[0]]
 
     ok = data_api.wait(
-        data_api.batch(["INSERT INTO public.items VALUES (1, 'a')", "SELECT id, name FROM public.items"])
+        data_api.batch(
+            ["INSERT INTO public.items VALUES (1, 'a')", "SELECT id, name FROM public.items"]
+        )
     )
     assert ok["Status"] == "FINISHED"
     assert [s["Status"] for s in ok["SubStatements"]] == ["FINISHED", "FINISHED"]
@@ -64,7 +66,9 @@ def test_batch_is_one_transaction_all_or_nothing(data_api: DataApi) -> None:
 
 
 def test_parameters_bind_as_untyped_literals_with_quotes(data_api: DataApi) -> None:
-    data_api.run("CREATE TABLE public.log (run_id varchar(64), started_at timestamp, ok boolean, n bigint)")
+    data_api.run(
+        "CREATE TABLE public.log (run_id varchar(64), started_at timestamp, ok boolean, n bigint)"
+    )
     data_api.run(
         "INSERT INTO public.log VALUES (:run_id, CAST(:started AS timestamp), :ok, :n)",
         Parameters=[
@@ -74,10 +78,12 @@ def test_parameters_bind_as_untyped_literals_with_quotes(data_api: DataApi) -> N
             {"name": "n", "value": "42"},
         ],
     )
-    assert data_api.rows("SELECT run_id, started_at, ok, n, 'a:b' AS literal, 1::int AS cast FROM public.log") == [
-        ["it's a 'quoted' run; DROP TABLE x; --", "2026-11-01 06:00:00", True, 42, "a:b", 1]
-    ]
-    missing = data_api.wait(data_api.execute("SELECT :nope", Parameters=[{"name": "other", "value": "1"}]))
+    assert data_api.rows(
+        "SELECT run_id, started_at, ok, n, 'a:b' AS literal, 1::int AS cast FROM public.log"
+    ) == [["it's a 'quoted' run; DROP TABLE x; --", "2026-11-01 06:00:00", True, 42, "a:b", 1]]
+    missing = data_api.wait(
+        data_api.execute("SELECT :nope", Parameters=[{"name": "other", "value": "1"}])
+    )
     assert missing["Status"] == "FAILED" and ":nope" in missing["Error"]
 
 
@@ -122,11 +128,16 @@ def test_results_are_paginated(data_api: DataApi) -> None:
     assert len(data_api.rows("SELECT g FROM generate_series(1, 2500) AS g")) == 2500
 
 
-def test_cancel_aborts_the_running_backend_and_commits_nothing(data_api: DataApi, localstack: LocalStackUnderTest) -> None:
+def test_cancel_aborts_the_running_backend_and_commits_nothing(
+    data_api: DataApi, localstack: LocalStackUnderTest
+) -> None:
     data_api.run("CREATE TABLE public.c (a int)")
     statement_id = data_api.batch(["INSERT INTO public.c VALUES (1)", "SELECT pg_sleep(30)"])
     deadline = time.monotonic() + 10
-    while data_api.client.describe_statement(Id=statement_id)["SubStatements"][1]["Status"] != "STARTED":
+    while (
+        data_api.client.describe_statement(Id=statement_id)["SubStatements"][1]["Status"]
+        != "STARTED"
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     started = time.monotonic()
@@ -136,7 +147,9 @@ def test_cancel_aborts_the_running_backend_and_commits_nothing(data_api: DataApi
     assert described["Status"] == "ABORTED"
     assert data_api.rows("SELECT count(*) FROM public.c") == [[0]]
     with psycopg.connect(localstack.db_url("postgres")) as conn:
-        active = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()").fetchone()[0]
+        active = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
     assert active == 0
     with pytest.raises(ClientError, match="already in ABORTED state"):
         data_api.client.cancel_statement(Id=statement_id)
@@ -157,10 +170,14 @@ def test_errors_are_shaped_like_redshift(data_api: DataApi) -> None:
         client.describe_statement(Id="00000000-0000-0000-0000-000000000000")
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     with pytest.raises(ClientError) as info:
-        client.execute_statement(Database=data_api.database, Sql="SELECT 1", WorkgroupName="wg1", ClusterIdentifier="c1")
+        client.execute_statement(
+            Database=data_api.database, Sql="SELECT 1", WorkgroupName="wg1", ClusterIdentifier="c1"
+        )
     assert info.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(ClientError) as info:
-        client.batch_execute_statement(WorkgroupName="wg1", Database=data_api.database, Sqls=["SELECT 1"] * 41)
+        client.batch_execute_statement(
+            WorkgroupName="wg1", Database=data_api.database, Sqls=["SELECT 1"] * 41
+        )
     assert info.value.response["Error"]["Code"] == "ValidationException"
     failed = data_api.wait(data_api.execute("SELECT * FROM no_such_table"))
     assert failed["Status"] == "FAILED"
@@ -198,24 +215,34 @@ def test_active_statements_are_limited(data_api: DataApi, localstack: LocalStack
 def test_list_statements_filters_by_name_prefix_and_status(data_api: DataApi) -> None:
     data_api.run("SELECT 1", StatementName="liberta-dev-watermark-run1")
     data_api.wait(data_api.execute("SELECT nope", StatementName="liberta-dev-load-run1"))
-    listed = data_api.client.list_statements(StatementName="liberta-dev-", Status="FAILED")["Statements"]
+    listed = data_api.client.list_statements(StatementName="liberta-dev-", Status="FAILED")[
+        "Statements"
+    ]
     assert [s["StatementName"] for s in listed] == ["liberta-dev-load-run1"]
-    names = {s["StatementName"] for s in data_api.client.list_statements(StatementName="liberta-dev-")["Statements"]}
+    names = {
+        s["StatementName"]
+        for s in data_api.client.list_statements(StatementName="liberta-dev-")["Statements"]
+    }
     assert {"liberta-dev-watermark-run1", "liberta-dev-load-run1"} <= names
 
 
-def test_secret_arn_connects_as_the_secrets_username(data_api: DataApi, localstack: LocalStackUnderTest) -> None:
+def test_secret_arn_connects_as_the_secrets_username(
+    data_api: DataApi, localstack: LocalStackUnderTest
+) -> None:
     with psycopg.connect(localstack.db_url("postgres"), autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS liberta_secret_user")
         conn.execute("CREATE ROLE liberta_secret_user LOGIN")
     secret = localstack.client("secretsmanager").create_secret(
-        Name="liberta-test-admin", SecretString='{"username": "liberta_secret_user", "password": "unused"}'
+        Name="liberta-test-admin",
+        SecretString='{"username": "liberta_secret_user", "password": "unused"}',
     )["ARN"]
     assert data_api.rows("SELECT current_user", SecretArn=secret) == [["liberta_secret_user"]]
     assert data_api.rows("SELECT current_user") == [["postgres"]]  # root credentials: fallback
 
 
-def test_iam_role_maps_to_iamr_user_with_tagged_roles(data_api: DataApi, localstack: LocalStackUnderTest) -> None:
+def test_iam_role_maps_to_iamr_user_with_tagged_roles(
+    data_api: DataApi, localstack: LocalStackUnderTest
+) -> None:
     with psycopg.connect(localstack.db_url("postgres"), autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS liberta_readers")
         conn.execute("CREATE ROLE liberta_readers")
@@ -225,7 +252,9 @@ def test_iam_role_maps_to_iamr_user_with_tagged_roles(data_api: DataApi, localst
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}',
         Tags=[{"Key": "RedshiftDbRoles", "Value": "liberta_readers:no_such_role"}],
     )["Role"]["Arn"]
-    creds = localstack.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+    creds = localstack.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")[
+        "Credentials"
+    ]
     import boto3
 
     assumed = boto3.client(
@@ -237,6 +266,6 @@ def test_iam_role_maps_to_iamr_user_with_tagged_roles(data_api: DataApi, localst
         aws_session_token=creds["SessionToken"],
     )
     api = DataApi(assumed, data_api.database)
-    assert api.rows("SELECT current_user, pg_has_role(current_user, 'liberta_readers', 'MEMBER')") == [
-        ["IAMR:liberta-analyst", True]
-    ]
+    assert api.rows(
+        "SELECT current_user, pg_has_role(current_user, 'liberta_readers', 'MEMBER')"
+    ) == [["IAMR:liberta-analyst", True]]

@@ -22,15 +22,25 @@ pytestmark = pytest.mark.slow
 ROLE_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
     }
 )
 
 
-def _run_execution(localstack: LocalStackUnderTest, definition: dict, name: str, timeout: float = 300) -> dict[str, Any]:
+def _run_execution(
+    localstack: LocalStackUnderTest, definition: dict, name: str, timeout: float = 300
+) -> dict[str, Any]:
     sfn = localstack.client("stepfunctions")
     iam = localstack.client("iam")
-    role = iam.create_role(RoleName=f"sfn-{name}", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    role = iam.create_role(RoleName=f"sfn-{name}", AssumeRolePolicyDocument=ROLE_POLICY)["Role"][
+        "Arn"
+    ]
     machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")
     deadline = time.monotonic() + timeout
@@ -51,7 +61,10 @@ def test_redshiftdata_sdk_integration_end_to_end(localstack: LocalStackUnderTest
             "Execute": {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
-                "Parameters": {**connection, "Sql": "SELECT 41 + 1 AS answer, 'text' AS label, current_user AS who"},
+                "Parameters": {
+                    **connection,
+                    "Sql": "SELECT 41 + 1 AS answer, 'text' AS label, current_user AS who",
+                },
                 "ResultSelector": {"Id.$": "$.Id"},
                 "ResultPath": "$.statement",
                 "Next": "Wait",
@@ -67,7 +80,9 @@ def test_redshiftdata_sdk_integration_end_to_end(localstack: LocalStackUnderTest
             },
             "Finished?": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.status.Status", "StringEquals": "FINISHED", "Next": "Result"}],
+                "Choices": [
+                    {"Variable": "$.status.Status", "StringEquals": "FINISHED", "Next": "Result"}
+                ],
                 "Default": "Wait",
             },
             "Result": {
@@ -97,7 +112,13 @@ def test_redshiftdata_sdk_integration_end_to_end(localstack: LocalStackUnderTest
     described = _run_execution(localstack, definition, "liberta-redshiftdata")
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
-    assert output["result"] == {"answer": 42, "label": "text", "who": "IAMR:sfn-liberta-redshiftdata", "type": "int4", "rows": 1}
+    assert output["result"] == {
+        "answer": 42,
+        "label": "text",
+        "who": "IAMR:sfn-liberta-redshiftdata",
+        "type": "int4",
+        "rows": 1,
+    }
     assert output["error"]["Error"] == "RedshiftData.ValidationException"
 
 
@@ -117,7 +138,15 @@ def _job_task(setup: JobSetup, run_id: str, *extra: str) -> dict[str, Any]:
             "JobDriver": {
                 "SparkSubmit": {
                     "EntryPoint": submit[-1],
-                    "EntryPointArguments": ["--raw", setup.raw_uri, "--curated", f"s3://{setup.curated_bucket}", "--run-id", run_id, *extra],
+                    "EntryPointArguments": [
+                        "--raw",
+                        setup.raw_uri,
+                        "--curated",
+                        f"s3://{setup.curated_bucket}",
+                        "--run-id",
+                        run_id,
+                        *extra,
+                    ],
                     "SparkSubmitParameters": " ".join(submit[:-1]),
                 }
             },
@@ -165,7 +194,13 @@ TEMPLATE = {
             "Properties": {
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "redshift.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
                 }
             },
         },
@@ -184,12 +219,20 @@ TEMPLATE = {
         "Workgroup": {
             "Type": "AWS::RedshiftServerless::Workgroup",
             "DependsOn": "Namespace",
-            "Properties": {"WorkgroupName": "ls-cfn-workgroup", "NamespaceName": "ls-cfn-warehouse", "BaseCapacity": 8},
+            "Properties": {
+                "WorkgroupName": "ls-cfn-workgroup",
+                "NamespaceName": "ls-cfn-warehouse",
+                "BaseCapacity": 8,
+            },
         },
         "Application": {
             "Type": "AWS::EMRServerless::Application",
-            "Properties": {"Name": "ls-cfn-spark", "ReleaseLabel": "emr-7.12.0", "Type": "Spark",
-                           "AutoStopConfiguration": {"Enabled": True, "IdleTimeoutMinutes": 5}},
+            "Properties": {
+                "Name": "ls-cfn-spark",
+                "ReleaseLabel": "emr-7.12.0",
+                "Type": "Spark",
+                "AutoStopConfiguration": {"Enabled": True, "IdleTimeoutMinutes": 5},
+            },
         },
     },
     "Outputs": {
@@ -208,7 +251,9 @@ TEMPLATE = {
 }
 
 
-def test_cloudformation_types_deploy_with_usable_ref_and_getatt(localstack: LocalStackUnderTest) -> None:
+def test_cloudformation_types_deploy_with_usable_ref_and_getatt(
+    localstack: LocalStackUnderTest,
+) -> None:
     cfn = localstack.client("cloudformation")
     cfn.create_stack(StackName="liberta-cfn-test", TemplateBody=json.dumps(TEMPLATE))
     deadline = time.monotonic() + 120
@@ -222,19 +267,30 @@ def test_cloudformation_types_deploy_with_usable_ref_and_getatt(localstack: Loca
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     assert "unknown" not in outputs.values()
     assert outputs["NamespaceRef"] == "ls-cfn-warehouse"
-    assert outputs["NamespaceArn"].startswith("arn:aws:redshift-serverless:us-east-1:000000000000:namespace/")
+    assert outputs["NamespaceArn"].startswith(
+        "arn:aws:redshift-serverless:us-east-1:000000000000:namespace/"
+    )
     assert outputs["DbName"] == "ls_cfn_db"
     assert outputs["WorkgroupRef"] == outputs["WorkgroupName"] == "ls-cfn-workgroup"
-    assert outputs["WorkgroupArn"].startswith("arn:aws:redshift-serverless:us-east-1:000000000000:workgroup/")
-    assert (outputs["EndpointAddress"], outputs["EndpointPort"]) == ("127.0.0.1", str(localstack.pg.config.port))
+    assert outputs["WorkgroupArn"].startswith(
+        "arn:aws:redshift-serverless:us-east-1:000000000000:workgroup/"
+    )
+    assert (outputs["EndpointAddress"], outputs["EndpointPort"]) == (
+        "127.0.0.1",
+        str(localstack.pg.config.port),
+    )
     assert outputs["ApplicationRef"] == outputs["ApplicationId"]
     assert outputs["ApplicationArn"].endswith(f"/applications/{outputs['ApplicationId']}")
-    app = localstack.client("emr-serverless").get_application(applicationId=outputs["ApplicationId"])["application"]
+    app = localstack.client("emr-serverless").get_application(
+        applicationId=outputs["ApplicationId"]
+    )["application"]
     assert app["name"] == "ls-cfn-spark" and app["autoStopConfiguration"]["idleTimeoutMinutes"] == 5
     # The namespace created its database and admin: the Data API can use them at once.
     from tests.localstack.conftest import DataApi
 
-    api = DataApi(localstack.client("redshift-data"), outputs["DbName"], workgroup=outputs["WorkgroupName"])
-    assert api.rows("SELECT current_database(), rolsuper FROM pg_roles WHERE rolname = 'ls_cfn_admin'") == [
-        ["ls_cfn_db", True]
-    ]
+    api = DataApi(
+        localstack.client("redshift-data"), outputs["DbName"], workgroup=outputs["WorkgroupName"]
+    )
+    assert api.rows(
+        "SELECT current_database(), rolsuper FROM pg_roles WHERE rolname = 'ls_cfn_admin'"
+    ) == [["ls_cfn_db", True]]

@@ -54,7 +54,9 @@ def test_bootstrap_batches_apply_on_empty_database_and_again(data_api: DataApi) 
         "SELECT contype::text, count(*) FROM pg_constraint WHERE connamespace = 'analysis'::regnamespace GROUP BY 1"
     )
     assert dict((k, v) for k, v in constraints) == {"p": len(ANALYSIS_TABLES)}
-    window_start = sql_source.fill_placeholders(sql_source.window_start_query(), {"lookback_hours": 48})
+    window_start = sql_source.fill_placeholders(
+        sql_source.window_start_query(), {"lookback_hours": 48}
+    )
     assert data_api.rows(window_start) == [[None]]
 
 
@@ -63,12 +65,21 @@ def test_untranslatable_sql_fails_loudly_with_statement_and_reason(data_api: Dat
         ("SELECT JSON_PARSE('{}') AS doc", "JSON_PARSE"),
         ("VACUUM analysis.f_event", "VACUUM"),
         ("SELECT DATEDIFF(week, DATE '2026-01-01', DATE '2026-02-01')", "DATEDIFF(week"),
-        ("COPY t FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::000000000000:role/r' FORMAT AS CSV", "COPY"),
-        ("COPY t FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::000000000000:role/r' FORMAT AS PARQUET GZIP", "GZIP"),
+        (
+            "COPY t FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::000000000000:role/r' FORMAT AS CSV",
+            "COPY",
+        ),
+        (
+            "COPY t FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::000000000000:role/r' FORMAT AS PARQUET GZIP",
+            "GZIP",
+        ),
     ):
         described = data_api.wait(data_api.execute(sql))
         assert described["Status"] == "FAILED", sql
-        assert "cannot run this statement on Postgres" in described["Error"] or "not supported" in described["Error"]
+        assert (
+            "cannot run this statement on Postgres" in described["Error"]
+            or "not supported" in described["Error"]
+        )
         assert reason in described["Error"], described["Error"]
         assert sql.split()[0] in described["Error"]
 
@@ -94,7 +105,9 @@ def _table_rows(url: str) -> dict[str, list[tuple]]:
                 "FROM etl.load_log ORDER BY run_id"
             ).fetchall(),
             "quarantine_summary": sorted(
-                conn.execute("SELECT run_id, reason, records FROM etl.quarantine_summary").fetchall()
+                conn.execute(
+                    "SELECT run_id, reason, records FROM etl.quarantine_summary"
+                ).fetchall()
             ),
             "load_table_stats": sorted(
                 conn.execute(
@@ -146,12 +159,16 @@ def test_load_batch_gives_the_same_warehouse_as_the_local_loader(
         for view in sql_source.view_names():
             want = sorted(conn.execute(sql_source.postgres_view_query(view)).fetchall(), key=repr)
             with psycopg.connect(localstack.db_url(via_api)) as other:
-                got = sorted(other.execute(sql_source.postgres_view_query(view)).fetchall(), key=repr)
+                got = sorted(
+                    other.execute(sql_source.postgres_view_query(view)).fetchall(), key=repr
+                )
             assert got == want, view
     # The state machine's checks return no violation rows; watermark and etl queries run.
     for name, query in sql_source.check_queries().items():
         assert api.rows(query) == [], name
-    window_start = api.rows(sql_source.fill_placeholders(sql_source.window_start_query(), {"lookback_hours": 48}))
+    window_start = api.rows(
+        sql_source.fill_placeholders(sql_source.window_start_query(), {"lookback_hours": 48})
+    )
     assert window_start[0][0].endswith("Z")
     for relpath, query in sql_source.etl_queries().items():
         if "${" in query or ":run_id" in query:
@@ -159,7 +176,9 @@ def test_load_batch_gives_the_same_warehouse_as_the_local_loader(
         assert api.wait(api.execute(query))["Status"] == "FINISHED", relpath
 
     # Reloading the same run through the API is idempotent (0 inserted, 0 updated).
-    again = api.wait(api.batch([sql_source.fill_placeholders(s, values) for s in sql_source.load_batch()]))
+    again = api.wait(
+        api.batch([sql_source.fill_placeholders(s, values) for s in sql_source.load_batch()])
+    )
     assert again["Status"] == "FINISHED", again.get("Error")
     assert {t: _table_rows(localstack.db_url(via_api))[t] for t in ANALYSIS_TABLES} == {
         t: expected[t] for t in ANALYSIS_TABLES
@@ -178,12 +197,16 @@ def test_failed_run_statement_binds_data_api_parameters(data_api: DataApi) -> No
             {"name": "error", "value": "Liberta.SqlFailed: it's {broken} \\ here"},
         ],
     )
-    assert data_api.rows("SELECT run_id, status, started_at, full_refresh, error FROM etl.load_log") == [
+    assert data_api.rows(
+        "SELECT run_id, status, started_at, full_refresh, error FROM etl.load_log"
+    ) == [
         ["run-9", "failed", "2026-11-01 06:00:00", None, "Liberta.SqlFailed: it's {broken} \\ here"]
     ]
 
 
-def test_copy_json_auto_loads_objects_by_column_name(data_api: DataApi, localstack: LocalStackUnderTest) -> None:
+def test_copy_json_auto_loads_objects_by_column_name(
+    data_api: DataApi, localstack: LocalStackUnderTest
+) -> None:
     s3 = localstack.client("s3")
     s3.create_bucket(Bucket="ls-json")
     s3.put_object(
@@ -191,10 +214,16 @@ def test_copy_json_auto_loads_objects_by_column_name(data_api: DataApi, localsta
         Key="summary.json",
         Body=b'{"run_id": "r1", "Rows": 3, "ok": true, "extra": {"a": 1}}\n{"run_id": "r2", "rows": null}',
     )
-    localstack.client("iam").create_role(RoleName="liberta-json-role", AssumeRolePolicyDocument="{}")
-    data_api.run("CREATE TABLE public.summary (run_id varchar(10), rows bigint, ok boolean, extra varchar(100))")
+    localstack.client("iam").create_role(
+        RoleName="liberta-json-role", AssumeRolePolicyDocument="{}"
+    )
+    data_api.run(
+        "CREATE TABLE public.summary (run_id varchar(10), rows bigint, ok boolean, extra varchar(100))"
+    )
     role = "arn:aws:iam::000000000000:role/liberta-json-role"
-    data_api.run(f"COPY public.summary FROM 's3://ls-json/summary.json' IAM_ROLE '{role}' FORMAT AS JSON 'auto'")
+    data_api.run(
+        f"COPY public.summary FROM 's3://ls-json/summary.json' IAM_ROLE '{role}' FORMAT AS JSON 'auto'"
+    )
     assert data_api.rows("SELECT * FROM public.summary ORDER BY run_id") == [
         ["r1", None, True, '{"a":1}'],  # 'auto' is case-sensitive: "Rows" is not rows
         ["r2", None, None, None],
@@ -203,8 +232,16 @@ def test_copy_json_auto_loads_objects_by_column_name(data_api: DataApi, localsta
     data_api.run(
         f"COPY public.summary FROM 's3://ls-json/summary.json' IAM_ROLE '{role}' FORMAT AS JSON 'auto ignorecase'"
     )
-    assert data_api.rows("SELECT run_id, rows FROM public.summary ORDER BY run_id") == [["r1", 3], ["r2", None]]
+    assert data_api.rows("SELECT run_id, rows FROM public.summary ORDER BY run_id") == [
+        ["r1", 3],
+        ["r2", None],
+    ]
     missing_role = data_api.wait(
-        data_api.execute("COPY public.summary FROM 's3://ls-json/summary.json' IAM_ROLE 'arn:aws:iam::000000000000:role/nope' FORMAT AS JSON 'auto'")
+        data_api.execute(
+            "COPY public.summary FROM 's3://ls-json/summary.json' IAM_ROLE 'arn:aws:iam::000000000000:role/nope' FORMAT AS JSON 'auto'"
+        )
     )
-    assert missing_role["Status"] == "FAILED" and "not authorized to assume IAM Role" in missing_role["Error"]
+    assert (
+        missing_role["Status"] == "FAILED"
+        and "not authorized to assume IAM Role" in missing_role["Error"]
+    )

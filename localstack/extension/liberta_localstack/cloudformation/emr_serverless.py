@@ -7,7 +7,7 @@ extension's provider), so job runs started by the state machine find it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from localstack.services.cloudformation.resource_provider import (
     OperationStatus,
@@ -36,7 +36,11 @@ def _camel(value: Any) -> Any:
 
 class ApplicationProvider(ResourceProvider[Properties]):
     TYPE = "AWS::EMRServerless::Application"
-    SCHEMA = {"typeName": TYPE, "primaryIdentifier": ["/properties/ApplicationId"], "properties": {}}
+    SCHEMA: ClassVar[dict[str, Any]] = {
+        "typeName": TYPE,
+        "primaryIdentifier": ["/properties/ApplicationId"],
+        "properties": {},
+    }
 
     def create(self, request: ResourceRequest[Properties]) -> ProgressEvent[Properties]:
         model = request.desired_state
@@ -58,7 +62,9 @@ class ApplicationProvider(ResourceProvider[Properties]):
             created = client.create_application(**params)
         except Exception as exc:
             return ProgressEvent(
-                status=OperationStatus.FAILED, message=f"CreateApplication failed: {exc}", error_code="InvalidRequest"
+                status=OperationStatus.FAILED,
+                message=f"CreateApplication failed: {exc}",
+                error_code="InvalidRequest",
             )
         model["ApplicationId"] = created["applicationId"]
         model["Arn"] = created["arn"]
@@ -84,6 +90,8 @@ class ApplicationProvider(ResourceProvider[Properties]):
             client.delete_application(applicationId=model["ApplicationId"])
         except Exception as exc:
             return ProgressEvent(
-                status=OperationStatus.FAILED, message=f"DeleteApplication failed: {exc}", error_code="InternalFailure"
+                status=OperationStatus.FAILED,
+                message=f"DeleteApplication failed: {exc}",
+                error_code="InternalFailure",
             )
         return ProgressEvent(status=OperationStatus.SUCCESS, resource_model=model)

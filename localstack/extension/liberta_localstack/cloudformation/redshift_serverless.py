@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 from localstack.services.cloudformation.resource_provider import (
@@ -45,14 +45,21 @@ def _admin_conninfo() -> str:
 
 def _ensure_database(name: str, admin_user: str | None) -> None:
     with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
-        if admin_user and not conn.execute(
-            "SELECT 1 FROM pg_roles WHERE rolname = %s", (admin_user,)
-        ).fetchone():
+        if (
+            admin_user
+            and not conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (admin_user,)
+            ).fetchone()
+        ):
             conn.execute(
                 pgsql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(pgsql.Identifier(admin_user))
             )
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            owner = pgsql.SQL(" OWNER {}").format(pgsql.Identifier(admin_user)) if admin_user else pgsql.SQL("")
+            owner = (
+                pgsql.SQL(" OWNER {}").format(pgsql.Identifier(admin_user))
+                if admin_user
+                else pgsql.SQL("")
+            )
             conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)) + owner)
 
 
@@ -61,13 +68,17 @@ def _postgres_endpoint() -> tuple[str, str]:
     return str(info.get("host") or "127.0.0.1"), str(info.get("port") or "5432")
 
 
+def _arn(request: ResourceRequest[Properties], resource: str) -> str:
+    return f"arn:aws:redshift-serverless:{request.region_name}:{request.account_id}:{resource}"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
 class NamespaceProvider(ResourceProvider[Properties]):
     TYPE = "AWS::RedshiftServerless::Namespace"
-    SCHEMA = {
+    SCHEMA: ClassVar[dict[str, Any]] = {
         "typeName": TYPE,
         "primaryIdentifier": ["/properties/NamespaceName"],
         "properties": {},
@@ -78,7 +89,9 @@ class NamespaceProvider(ResourceProvider[Properties]):
         name = model.get("NamespaceName")
         if not name:
             return ProgressEvent(
-                status=OperationStatus.FAILED, message="NamespaceName is required", error_code="InvalidRequest"
+                status=OperationStatus.FAILED,
+                message="NamespaceName is required",
+                error_code="InvalidRequest",
             )
         db_name = model.get("DbName") or "dev"
         admin = model.get("AdminUsername")
@@ -94,7 +107,7 @@ class NamespaceProvider(ResourceProvider[Properties]):
         model["Namespace"] = {
             "NamespaceName": name,
             "NamespaceId": namespace_id,
-            "NamespaceArn": f"arn:aws:redshift-serverless:{request.region_name}:{request.account_id}:namespace/{namespace_id}",
+            "NamespaceArn": _arn(request, f"namespace/{namespace_id}"),
             "DbName": db_name,
             "AdminUsername": admin or "",
             "DefaultIamRoleArn": model.get("DefaultIamRoleArn") or "",
@@ -119,7 +132,7 @@ class NamespaceProvider(ResourceProvider[Properties]):
 
 class WorkgroupProvider(ResourceProvider[Properties]):
     TYPE = "AWS::RedshiftServerless::Workgroup"
-    SCHEMA = {
+    SCHEMA: ClassVar[dict[str, Any]] = {
         "typeName": TYPE,
         "primaryIdentifier": ["/properties/WorkgroupName"],
         "properties": {},
@@ -130,14 +143,16 @@ class WorkgroupProvider(ResourceProvider[Properties]):
         name = model.get("WorkgroupName")
         if not name:
             return ProgressEvent(
-                status=OperationStatus.FAILED, message="WorkgroupName is required", error_code="InvalidRequest"
+                status=OperationStatus.FAILED,
+                message="WorkgroupName is required",
+                error_code="InvalidRequest",
             )
         host, port = _postgres_endpoint()
         workgroup_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{request.account_id}/wg/{name}"))
         model["Workgroup"] = {
             "WorkgroupName": name,
             "WorkgroupId": workgroup_id,
-            "WorkgroupArn": f"arn:aws:redshift-serverless:{request.region_name}:{request.account_id}:workgroup/{workgroup_id}",
+            "WorkgroupArn": _arn(request, f"workgroup/{workgroup_id}"),
             "NamespaceName": model.get("NamespaceName") or "default",
             "Status": "AVAILABLE",
             "BaseCapacity": str(model.get("BaseCapacity") or 128),

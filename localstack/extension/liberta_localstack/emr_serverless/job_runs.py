@@ -16,6 +16,7 @@ Serverless lays them out.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -67,7 +68,9 @@ class SubmitSpec:
     conf: dict[str, str]
 
 
-def parse_spark_submit(entry_point: str, arguments: list[str], parameters: str | None) -> SubmitSpec:
+def parse_spark_submit(
+    entry_point: str, arguments: list[str], parameters: str | None
+) -> SubmitSpec:
     py_files: list[str] = []
     conf: dict[str, str] = {}
     tokens = shlex.split(parameters or "")
@@ -90,7 +93,9 @@ def parse_spark_submit(entry_point: str, arguments: list[str], parameters: str |
                 f"sparkSubmitParameters option {token!r} is not supported by the local EMR "
                 "Serverless (supported: --py-files, --conf)"
             )
-    return SubmitSpec(entry_point=entry_point, arguments=list(arguments), py_files=py_files, conf=conf)
+    return SubmitSpec(
+        entry_point=entry_point, arguments=list(arguments), py_files=py_files, conf=conf
+    )
 
 
 @dataclass
@@ -289,9 +294,7 @@ class Runner:
         logs = run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         work = run_dir / "work"
-        conf = {
-            k: v for k, v in spec.conf.items() if not k.startswith(IGNORED_CONF_PREFIXES)
-        }
+        conf = {k: v for k, v in spec.conf.items() if not k.startswith(IGNORED_CONF_PREFIXES)}
         command = [
             self.spark_python,
             "-m",
@@ -323,7 +326,9 @@ class Runner:
             }
         )
         stdout_path, stderr_path = logs / "stdout", logs / "stderr"
-        timeout_s = job_run.execution_timeout_minutes * 60 if job_run.execution_timeout_minutes else None
+        timeout_s = (
+            job_run.execution_timeout_minutes * 60 if job_run.execution_timeout_minutes else None
+        )
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
             with job_run.lock:
                 if job_run.cancel_requested:
@@ -344,7 +349,8 @@ class Runner:
                     job_run.ended_at = _now()
                     job_run.set(
                         "FAILED",
-                        f"Job failed: could not start {self.spark_python} (LIBERTA_SPARK_PYTHON): {exc}",
+                        f"Job failed: could not start {self.spark_python} "
+                        f"(LIBERTA_SPARK_PYTHON): {exc}",
                     )
                     return
                 job_run.started_at = _now()
@@ -365,7 +371,8 @@ class Runner:
             elif timed_out:
                 job_run.set(
                     "FAILED",
-                    f"Job run exceeded the execution timeout of {job_run.execution_timeout_minutes} "
+                    "Job run exceeded the execution timeout of "
+                    f"{job_run.execution_timeout_minutes} "
                     "minutes and was cancelled.",
                 )
             elif code == 0:
@@ -404,7 +411,9 @@ class Runner:
                     Body=gzip.compress((logs / name).read_bytes()),
                 )
             except Exception:
-                LOG.exception("could not upload the %s of job run %s to %s", name, job_run.job_run_id, log_uri)
+                LOG.exception(
+                    "could not upload the %s of job run %s to %s", name, job_run.job_run_id, log_uri
+                )
 
 
 def _terminate(process: subprocess.Popen, grace_s: float = 10.0) -> None:
@@ -417,10 +426,8 @@ def _terminate(process: subprocess.Popen, grace_s: float = 10.0) -> None:
     while process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _last_errors(stderr_path: Path, lines: int = 5) -> str:

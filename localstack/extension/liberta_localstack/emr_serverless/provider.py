@@ -14,8 +14,15 @@ from typing import Any
 
 from localstack.aws.api import RequestContext, ServiceException, handler
 from localstack.aws.connect import connect_to
+
 from liberta_localstack import settings
-from liberta_localstack.emr_serverless.job_runs import ACTIVE, TERMINAL, JobRun, Runner, new_job_run_id
+from liberta_localstack.emr_serverless.job_runs import (
+    ACTIVE,
+    TERMINAL,
+    JobRun,
+    Runner,
+    new_job_run_id,
+)
 
 LOG = logging.getLogger("liberta_localstack.emr_serverless")
 
@@ -83,7 +90,11 @@ class EmrServerlessProvider:
             token = request.get("clientToken")
             if token and (found := self.client_tokens.get(("app", token))):
                 app = self.applications[found]
-                return {"applicationId": app["applicationId"], "name": app["name"], "arn": app["arn"]}
+                return {
+                    "applicationId": app["applicationId"],
+                    "name": app["name"],
+                    "arn": app["arn"],
+                }
             application_id = "00" + uuid.uuid4().hex[:14]
             arn = (
                 f"arn:aws:emr-serverless:{context.region}:{context.account_id}:"
@@ -102,7 +113,8 @@ class EmrServerlessProvider:
                 "updatedAt": now,
                 "tags": request.get("tags") or {},
                 "architecture": request.get("architecture") or "X86_64",
-                "autoStartConfiguration": request.get("autoStartConfiguration") or {"enabled": True},
+                "autoStartConfiguration": request.get("autoStartConfiguration")
+                or {"enabled": True},
                 "autoStopConfiguration": request.get("autoStopConfiguration")
                 or {"enabled": True, "idleTimeoutMinutes": 15},
             }
@@ -129,7 +141,20 @@ class EmrServerlessProvider:
     def list_applications(self, context: RequestContext, request: dict[str, Any]) -> dict:
         states = set(request.get("states") or [])
         apps = [
-            {k: a[k] for k in ("name", "arn", "releaseLabel", "type", "state", "stateDetails", "createdAt", "updatedAt", "architecture")}
+            {
+                k: a[k]
+                for k in (
+                    "name",
+                    "arn",
+                    "releaseLabel",
+                    "type",
+                    "state",
+                    "stateDetails",
+                    "createdAt",
+                    "updatedAt",
+                    "architecture",
+                )
+            }
             | {"id": a["applicationId"]}
             for a in self.applications.values()
             if (not states or a["state"] in states)
@@ -145,7 +170,10 @@ class EmrServerlessProvider:
     @handler("StopApplication", expand=False)
     def stop_application(self, context: RequestContext, request: dict[str, Any]) -> dict:
         app = self._application(request.get("applicationId"))
-        if any(r.application_id == app["applicationId"] and r.state in ACTIVE for r in self.job_runs.values()):
+        if any(
+            r.application_id == app["applicationId"] and r.state in ACTIVE
+            for r in self.job_runs.values()
+        ):
             raise ValidationException("Application has running jobs; cancel them first")
         app.update(state="STOPPED", updatedAt=_now())
         return {}
@@ -179,7 +207,11 @@ class EmrServerlessProvider:
         with self._lock:
             if token and (found := self.client_tokens.get((app["applicationId"], token))):
                 run = self.job_runs[found]
-                return {"applicationId": run.application_id, "jobRunId": run.job_run_id, "arn": run.arn}
+                return {
+                    "applicationId": run.application_id,
+                    "jobRunId": run.job_run_id,
+                    "arn": run.arn,
+                }
         if app["state"] in ("STOPPED", "CREATED"):
             if not (app.get("autoStartConfiguration") or {}).get("enabled", True):
                 raise ValidationException(
@@ -195,7 +227,9 @@ class EmrServerlessProvider:
         self._check_role(role)
         driver = request.get("jobDriver") or {}
         if "sparkSubmit" not in driver:
-            raise ValidationException("jobDriver.sparkSubmit is required (Hive jobs are not supported)")
+            raise ValidationException(
+                "jobDriver.sparkSubmit is required (Hive jobs are not supported)"
+            )
         if not (driver["sparkSubmit"].get("entryPoint")):
             raise ValidationException("jobDriver.sparkSubmit.entryPoint is required")
         timeout = int(request.get("executionTimeoutMinutes") or 720)
@@ -217,7 +251,11 @@ class EmrServerlessProvider:
         with self._lock:
             if token and (found := self.client_tokens.get((app["applicationId"], token))):
                 existing = self.job_runs[found]
-                return {"applicationId": existing.application_id, "jobRunId": existing.job_run_id, "arn": existing.arn}
+                return {
+                    "applicationId": existing.application_id,
+                    "jobRunId": existing.job_run_id,
+                    "arn": existing.arn,
+                }
             self.job_runs[run.job_run_id] = run
             if token:
                 self.client_tokens[(app["applicationId"], token)] = run.job_run_id
@@ -239,7 +277,8 @@ class EmrServerlessProvider:
         run = self.job_runs.get(request.get("jobRunId") or "")
         if run is None or run.application_id != app["applicationId"]:
             raise ResourceNotFoundException(
-                f"Job run {request.get('jobRunId')} does not exist in application {app['applicationId']}"
+                f"Job run {request.get('jobRunId')} does not exist in application "
+                f"{app['applicationId']}"
             )
         return run
 

@@ -75,7 +75,9 @@ def parse_copy(statement: str) -> CopyCommand:
     code = strip_comments(statement).rstrip(";").strip()
     match = _COPY.match(code)
     if not match:
-        raise TranslationError(statement, "COPY must read FROM 's3://...' (FROM STDIN does not exist on Redshift)")
+        raise TranslationError(
+            statement, "COPY must read FROM 's3://...' (FROM STDIN does not exist on Redshift)"
+        )
     options = match.group("options")
     role = fmt = json_opt = None
     manifest = False
@@ -101,7 +103,9 @@ def parse_copy(statement: str) -> CopyCommand:
     if role is None:
         raise TranslationError(statement, "COPY needs IAM_ROLE '<role arn>' (no other credentials)")
     if fmt is None:
-        raise TranslationError(statement, "COPY without FORMAT (CSV/delimited text) is not supported")
+        raise TranslationError(
+            statement, "COPY without FORMAT (CSV/delimited text) is not supported"
+        )
     if fmt == "JSON":
         if json_opt is None or json_opt.lower() not in ("auto", "auto ignorecase"):
             raise TranslationError(
@@ -116,7 +120,9 @@ def parse_copy(statement: str) -> CopyCommand:
         raise TranslationError(statement, f"COPY source {source!r} is not an s3:// URL")
     columns = None
     if match.group("columns") is not None:
-        columns = tuple(c.strip().strip('"') for c in match.group("columns").split(",") if c.strip())
+        columns = tuple(
+            c.strip().strip('"') for c in match.group("columns").split(",") if c.strip()
+        )
     return CopyCommand(
         table=match.group("table"),
         columns=columns,
@@ -199,11 +205,11 @@ def _manifest_entries(reader: S3Reader, url: str, *, need_length: bool) -> list[
         raise CopyError(f"ERROR: Manifest file {url} is not valid JSON ({exc})") from None
     raw_entries = document.get("entries") if isinstance(document, dict) else None
     if not isinstance(raw_entries, list):
-        raise CopyError(f"ERROR: Manifest file {url} has no \"entries\" list")
+        raise CopyError(f'ERROR: Manifest file {url} has no "entries" list')
     entries: list[_Entry] = []
     for index, raw in enumerate(raw_entries):
         if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
-            raise CopyError(f"ERROR: Manifest file {url}: entry {index} has no \"url\"")
+            raise CopyError(f'ERROR: Manifest file {url}: entry {index} has no "url"')
         entry_url = raw["url"]
         mandatory = bool(raw.get("mandatory", False))
         length = (raw.get("meta") or {}).get("content_length")
@@ -229,7 +235,11 @@ def _manifest_entries(reader: S3Reader, url: str, *, need_length: bool) -> list[
 
 
 def _copy_parquet(
-    cur: psycopg.Cursor, command: CopyCommand, columns: list[str], entries: list[_Entry], reader: S3Reader
+    cur: psycopg.Cursor,
+    command: CopyCommand,
+    columns: list[str],
+    entries: list[_Entry],
+    reader: S3Reader,
 ) -> int:
     target = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         pgsql.Identifier(*command.table.split(".")),
@@ -242,12 +252,15 @@ def _copy_parquet(
             try:
                 parquet = pq.ParquetFile(io.BytesIO(data))
             except (pa.ArrowException, OSError) as exc:
-                raise CopyError(f"ERROR: {entry.url} is not a readable Parquet file ({exc})") from None
+                raise CopyError(
+                    f"ERROR: {entry.url} is not a readable Parquet file ({exc})"
+                ) from None
             names = parquet.schema_arrow.names
             if len(names) != len(columns):
                 raise CopyError(
                     f"ERROR: Spectrum Scan Error: file {entry.url} has {len(names)} columns, "
-                    f"the target {command.table} has {len(columns)} (Parquet columns map by position)"
+                    f"the target {command.table} has {len(columns)} "
+                    "(Parquet columns map by position)"
                 )
             for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
                 buffer = io.BytesIO()
@@ -271,7 +284,9 @@ def _json_documents(data: bytes, url: str) -> Iterator[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             raise CopyError(f"ERROR: Invalid JSON in {url}: {exc}") from None
         if not isinstance(value, dict):
-            raise CopyError(f"ERROR: {url}: JSON 'auto' loads objects; found a {type(value).__name__}")
+            raise CopyError(
+                f"ERROR: {url}: JSON 'auto' loads objects; found a {type(value).__name__}"
+            )
         yield value
 
 
@@ -286,7 +301,11 @@ def _json_cell(value: Any) -> str | None:
 
 
 def _copy_json(
-    cur: psycopg.Cursor, command: CopyCommand, columns: list[str], entries: list[_Entry], reader: S3Reader
+    cur: psycopg.Cursor,
+    command: CopyCommand,
+    columns: list[str],
+    entries: list[_Entry],
+    reader: S3Reader,
 ) -> int:
     ignore_case = command.json_option == "auto ignorecase"
     target = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL '\\N')").format(
@@ -303,7 +322,10 @@ def _copy_json(
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, lineterminator="\n")
                 writer.writerow(
-                    ["\\N" if (cell := _json_cell(values.get(c))) is None else cell for c in columns]
+                    [
+                        "\\N" if (cell := _json_cell(values.get(c))) is None else cell
+                        for c in columns
+                    ]
                 )
                 copy.write(buffer.getvalue())
                 rows += 1

@@ -16,6 +16,7 @@ only decides the privileges.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -92,10 +93,9 @@ def ensure_iam_user(admin_conninfo: str, user: str, db_roles: list[str]) -> list
     with psycopg.connect(admin_conninfo, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
         if not exists:
-            try:
+            # A concurrent first call may have created it meanwhile.
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(pgsql.SQL("CREATE ROLE {} LOGIN").format(pgsql.Identifier(user)))
-            except psycopg.errors.DuplicateObject:
-                pass  # created by a concurrent first call
         for role in db_roles:
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 LOG.info("RedshiftDbRoles names %s, which does not exist: not granted", role)

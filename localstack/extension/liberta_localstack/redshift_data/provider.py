@@ -10,10 +10,10 @@ import logging
 from typing import Any
 
 import psycopg
-
 from localstack.aws.api import RequestContext, ServiceException, handler
 from localstack.aws.connect import connect_to
 from localstack.utils.aws.request_context import extract_access_key_id_from_auth_header
+
 from liberta_localstack import settings
 from liberta_localstack.redshift_data import identity
 from liberta_localstack.redshift_data.statements import ACTIVE, Connection, Engine, Statement
@@ -130,7 +130,9 @@ class RedshiftDataProvider:
         user = identity.database_user_for(caller)
         if user is None:
             # Root / unknown credentials: the documented fallback (localstack/README.md).
-            return psycopg.conninfo.conninfo_to_dict(self._settings.db_url).get("user") or "postgres"
+            return (
+                psycopg.conninfo.conninfo_to_dict(self._settings.db_url).get("user") or "postgres"
+            )
         tags = identity.principal_tags(caller, context.account_id)
         roles = [r for r in (tags.get("RedshiftDbRoles") or "").split(":") if r]
         identity.ensure_iam_user(self._settings.db_url, user, roles)
@@ -307,8 +309,7 @@ class RedshiftDataProvider:
                 part = statement.parts[0]
             if part.status != "FINISHED" or not part.has_result_set:
                 raise ResourceNotFoundException(
-                    "Query does not have result. Please check query status with "
-                    "DescribeStatement."
+                    "Query does not have result. Please check query status with DescribeStatement."
                 )
             columns, rows = part.columns or [], part.rows or []
         token = request.get("NextToken")
@@ -318,7 +319,9 @@ class RedshiftDataProvider:
             raise ValidationException(f"NextToken {token!r} is not valid.") from None
         page = rows[start : start + PAGE_ROWS]
         response: dict[str, Any] = {
-            "Records": [[col.field(value) for col, value in zip(columns, row, strict=True)] for row in page],
+            "Records": [
+                [col.field(value) for col, value in zip(columns, row, strict=True)] for row in page
+            ],
             "ColumnMetadata": [col.metadata() for col in columns],
             "TotalNumRows": len(rows),
         }
@@ -350,7 +353,9 @@ class RedshiftDataProvider:
         prefix = request.get("StatementName")
         selected = [
             s
-            for s in sorted(self.engine.statements.values(), key=lambda s: s.created_at, reverse=True)
+            for s in sorted(
+                self.engine.statements.values(), key=lambda s: s.created_at, reverse=True
+            )
             if (status == "ALL" or s.status == status)
             and (not prefix or (s.name or "").startswith(prefix))
             and (not request.get("Database") or s.connection.database == request["Database"])

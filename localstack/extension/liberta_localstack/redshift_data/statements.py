@@ -296,7 +296,9 @@ class Engine:
                 part.set("ABORTED")
         statement.finished = time.monotonic()
 
-    def _execute(self, statement: Statement, conn: psycopg.Connection, translated: list[tuple[str, bool]]) -> None:
+    def _execute(
+        self, statement: Statement, conn: psycopg.Connection, translated: list[tuple[str, bool]]
+    ) -> None:
         conn.execute("SET TIME ZONE 'UTC'")
         pid = conn.info.backend_pid
         with statement.lock:
@@ -363,7 +365,11 @@ class Engine:
             if cancelled:
                 self._abort_all(statement)
                 return
-            error = redshift_error(exc) if not isinstance(exc, TranslationError | CopyError) else str(exc)
+            error = (
+                redshift_error(exc)
+                if not isinstance(exc, TranslationError | CopyError)
+                else str(exc)
+            )
             if not isinstance(exc, psycopg.Error | TranslationError | CopyError):
                 LOG.exception("statement %s failed unexpectedly", statement.id)
             seen_current = False

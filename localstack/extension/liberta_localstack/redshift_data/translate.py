@@ -252,9 +252,7 @@ def _drop_distribution_and_sort(node: exp.Expression) -> exp.Expression | None:
 def _drop_foreign_keys(node: exp.Expression) -> exp.Expression | None:
     if isinstance(node, exp.ForeignKey):
         return None
-    if isinstance(node, exp.ColumnConstraint) and isinstance(
-        node.args.get("kind"), exp.Reference
-    ):
+    if isinstance(node, exp.ColumnConstraint) and isinstance(node.args.get("kind"), exp.Reference):
         return None
     if isinstance(node, exp.Constraint) and any(
         isinstance(e, exp.ForeignKey) for e in node.expressions
@@ -329,9 +327,9 @@ def _reject_redshift_only_functions(tree: exp.Expression, statement: str) -> Non
         name = str(node.this).upper()
         if name in _REDSHIFT_ONLY_FUNCTIONS:
             raise TranslationError(statement, _REDSHIFT_ONLY_FUNCTIONS[name])
-    for node in tree.find_all(exp.ParseJSON):
+    if tree.find(exp.ParseJSON) is not None:
         raise TranslationError(statement, _REDSHIFT_ONLY_FUNCTIONS["JSON_PARSE"])
-    for node in tree.find_all(exp.Pivot):
+    if tree.find(exp.Pivot) is not None:
         raise TranslationError(
             statement, "PIVOT/UNPIVOT is only translated in the unpivot-json-object form"
         )
@@ -370,7 +368,9 @@ def translate(statement: str) -> str:
     try:
         trees = sqlglot.parse(code, read="redshift", error_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
-        raise TranslationError(statement, f"sqlglot cannot parse it as Redshift SQL ({exc})") from exc
+        raise TranslationError(
+            statement, f"sqlglot cannot parse it as Redshift SQL ({exc})"
+        ) from exc
     if len(trees) != 1 or trees[0] is None:
         raise TranslationError(statement, "expected exactly one statement")
     tree = trees[0]

@@ -94,7 +94,9 @@ class StateTaskServiceEmrServerless(StateTaskServiceCallback):
         return None
 
     def _client(self, region: str, credentials: StateCredentials) -> Any:
-        return boto_client_for(service="emr-serverless", region=region, state_credentials=credentials)
+        return boto_client_for(
+            service="emr-serverless", region=region, state_credentials=credentials
+        )
 
     def _from_error(self, env: Environment, ex: Exception) -> FailureEvent:
         if isinstance(ex, ClientError):
@@ -181,9 +183,9 @@ class StateTaskServiceEmrServerless(StateTaskServiceCallback):
             return
         client, application_id, job_run_id = running
         try:
-            state = client.get_job_run(applicationId=application_id, jobRunId=job_run_id)[
-                "jobRun"
-            ]["state"]
+            state = client.get_job_run(applicationId=application_id, jobRunId=job_run_id)["jobRun"][
+                "state"
+            ]
             if state not in _TERMINAL:
                 client.cancel_job_run(applicationId=application_id, jobRunId=job_run_id)
                 LOG.info("execution stopped: cancelled job run %s", job_run_id)
