@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
 
     # Imported after sys.path is set: emr_jobs must come from the uploaded package.
+    import emr_jobs.config
     from emr_jobs.config import ConfigError, parse_args
+
+    log.info("job code: %s", emr_jobs.config.__file__)
 
     try:
         config = parse_args(job_args)

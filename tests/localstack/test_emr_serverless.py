@@ -44,6 +44,8 @@ def test_job_run_goes_through_states_and_publishes_the_run(
         )["Body"].read()
     ).decode()
     assert "published run ls-run-1" in stderr
+    # The uploaded package's code ran, not the emr_jobs installed in Liberta's venv.
+    assert "job code: " in stderr and "emr_jobs.zip/emr_jobs/config.py" in stderr
 
 
 def test_bad_data_run_fails_with_exit_code_in_state_details(

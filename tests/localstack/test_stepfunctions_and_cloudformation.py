@@ -294,3 +294,49 @@ def test_cloudformation_types_deploy_with_usable_ref_and_getatt(
     assert api.rows(
         "SELECT current_database(), rolsuper FROM pg_roles WHERE rolname = 'ls_cfn_admin'"
     ) == [["ls_cfn_db", True]]
+
+
+def test_stopping_the_execution_cancels_the_job_run(
+    localstack: LocalStackUnderTest, job_setup: JobSetup, published_run: dict
+) -> None:
+    sfn = localstack.client("stepfunctions")
+    emr = localstack.client("emr-serverless")
+    role = localstack.client("iam").create_role(
+        RoleName="sfn-liberta-emr-stop", AssumeRolePolicyDocument=ROLE_POLICY
+    )["Role"]["Arn"]
+    definition = {
+        "StartAt": "Job",
+        "States": {"Job": {**_job_task(job_setup, "ls-sfn-stop", "--full-refresh"), "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="liberta-emr-stop", definition=json.dumps(definition), roleArn=role
+    )
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")[
+        "executionArn"
+    ]
+
+    def running_job() -> str | None:
+        for run in emr.list_job_runs(applicationId=job_setup.application_id, states=["RUNNING"])[
+            "jobRuns"
+        ]:
+            if run["name"] == "liberta-job-ls-sfn-stop":
+                return run["id"]
+        return None
+
+    deadline = time.monotonic() + 120
+    while (job_run_id := running_job()) is None:
+        assert time.monotonic() < deadline, "the job run never started"
+        time.sleep(0.2)
+    sfn.stop_execution(executionArn=execution, error="Test.Stop", cause="stopped by the test")
+    deadline = time.monotonic() + 60
+    while (
+        state := emr.get_job_run(applicationId=job_setup.application_id, jobRunId=job_run_id)[
+            "jobRun"
+        ]["state"]
+    ) != "CANCELLED":
+        assert time.monotonic() < deadline, f"job run still {state} after the execution stopped"
+        time.sleep(0.2)
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=execution)["status"] != "ABORTED":
+        assert time.monotonic() < deadline, "the execution did not end ABORTED"
+        time.sleep(0.2)

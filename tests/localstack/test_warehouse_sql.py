@@ -170,10 +170,16 @@ def test_load_batch_gives_the_same_warehouse_as_the_local_loader(
         sql_source.fill_placeholders(sql_source.window_start_query(), {"lookback_hours": 48})
     )
     assert window_start[0][0].endswith("Z")
+    etl_values = {"limit": 10, "run_id": manifest["run_id"], "lookback_hours": 48}
     for relpath, query in sql_source.etl_queries().items():
-        if "${" in query or ":run_id" in query:
-            continue
-        assert api.wait(api.execute(query))["Status"] == "FINISHED", relpath
+        if relpath == "etl/insert_failed_load_log.sql":
+            continue  # sent with Data API parameters: test_failed_run_statement_binds_...
+        described = api.wait(api.execute(sql_source.fill_placeholders(query, etl_values)))
+        assert described["Status"] == "FINISHED", f"{relpath}: {described.get('Error')}"
+    runs = api.rows(
+        sql_source.fill_placeholders(sql_source.etl_queries()["etl/list_runs.sql"], etl_values)
+    )
+    assert [row[:2] for row in runs] == [[manifest["run_id"], "succeeded"]]
 
     # Reloading the same run through the API is idempotent (0 inserted, 0 updated).
     again = api.wait(
@@ -245,3 +251,62 @@ def test_copy_json_auto_loads_objects_by_column_name(
         missing_role["Status"] == "FAILED"
         and "not authorized to assume IAM Role" in missing_role["Error"]
     )
+
+
+def test_copy_checks_the_manifest_entries(
+    data_api: DataApi, localstack: LocalStackUnderTest, published_run: dict[str, Any], job_setup
+) -> None:
+    """content_length and mandatory are checked; Parquet also loads from a plain prefix."""
+    import json
+
+    s3 = localstack.client("s3")
+    iam = localstack.client("iam")
+    try:
+        iam.get_role(RoleName=COPY_ROLE)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_role(RoleName=COPY_ROLE, AssumeRolePolicyDocument="{}")
+    role = f"arn:aws:iam::000000000000:role/{COPY_ROLE}"
+    for result in _bootstrap(data_api):
+        assert result["Status"] == "FINISHED"
+    table = published_run["manifest"]["tables"]["d_user"]
+    bucket = job_setup.curated_bucket
+    copy_key = table["copy_manifest"].removeprefix(f"s3://{bucket}/")
+    document = json.loads(s3.get_object(Bucket=bucket, Key=copy_key)["Body"].read())
+
+    def copy_with(entries: list[dict[str, Any]]) -> dict[str, Any]:
+        s3.put_object(
+            Bucket=bucket,
+            Key="tampered/d_user.manifest",
+            Body=json.dumps({"entries": entries}).encode(),
+        )
+        return data_api.wait(
+            data_api.execute(
+                f"COPY staging.d_user FROM 's3://{bucket}/tampered/d_user.manifest' IAM_ROLE '{role}' FORMAT AS PARQUET MANIFEST"
+            )
+        )
+
+    first = document["entries"][0]
+    wrong_length = {**first, "meta": {"content_length": first["meta"]["content_length"] + 1}}
+    failed = copy_with([wrong_length])
+    assert failed["Status"] == "FAILED" and "meta.content_length says" in failed["Error"]
+    missing = {
+        "url": f"s3://{bucket}/runs/none/part-0.parquet",
+        "mandatory": True,
+        "meta": {"content_length": 1},
+    }
+    failed = copy_with([missing])
+    assert failed["Status"] == "FAILED" and "mandatory entry" in failed["Error"]
+    optional = {**missing, "mandatory": False}
+    assert copy_with([optional, *document["entries"]])["Status"] == "FINISHED"
+    assert data_api.rows("SELECT count(*) FROM staging.d_user") == [[table["rows"]]]
+
+    prefix = first["url"].rsplit("/", 1)[0]
+    data_api.run("DELETE FROM staging.d_user")
+    data_api.run(f"COPY staging.d_user FROM '{prefix}/' IAM_ROLE '{role}' FORMAT AS PARQUET")
+    assert data_api.rows("SELECT count(*) FROM staging.d_user") == [[table["rows"]]]
+    by_position = data_api.wait(
+        data_api.execute(
+            f"COPY staging.d_date FROM '{prefix}/' IAM_ROLE '{role}' FORMAT AS PARQUET"
+        )
+    )
+    assert by_position["Status"] == "FAILED" and "map by position" in by_position["Error"]
