@@ -37,6 +37,7 @@ _names = itertools.count()
 class LocalStackUnderTest:
     endpoint: str
     config: runtime.LocalStackConfig
+    home: Path
     pg: LocalPostgres
     start_seconds: float
     venv_build_seconds: float
@@ -56,7 +57,9 @@ class LocalStackUnderTest:
 
 @pytest.fixture(scope="session")
 def localstack(pg_server: LocalPostgres) -> Iterator[LocalStackUnderTest]:
-    state = Path(tempfile.mkdtemp(prefix="liberta-localstack-test-"))
+    # A LIBERTA_HOME of its own: the CLI tests find this LocalStack's pid file through it.
+    home = Path(tempfile.mkdtemp(prefix="liberta-localstack-test-"))
+    state = home / "localstack"
     port = int(os.environ.get("LIBERTA_LOCALSTACK_TEST_PORT") or free_port())
     config = runtime.LocalStackConfig(
         state_dir=state,
@@ -77,10 +80,10 @@ def localstack(pg_server: LocalPostgres) -> Iterator[LocalStackUnderTest]:
         f"started in {result.seconds:.1f}s on {result.endpoint}"
     )
     try:
-        yield LocalStackUnderTest(result.endpoint, config, pg_server, result.seconds, build)
+        yield LocalStackUnderTest(result.endpoint, config, home, pg_server, result.seconds, build)
     finally:
         runtime.stop(config)
-        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -81,8 +81,8 @@ class EmrServerlessProvider:
 
     @handler("CreateApplication", expand=False)
     def create_application(self, context: RequestContext, request: dict[str, Any]) -> dict:
-        for name in ("name", "releaseLabel", "type"):
-            if not request.get(name) and name != "name":
+        for name in ("releaseLabel", "type"):
+            if not request.get(name):
                 raise ValidationException(f"{name} is required")
         if str(request["type"]).upper() not in ("SPARK", "HIVE"):
             raise ValidationException(f"type {request['type']} is not one of Spark, Hive")

@@ -31,16 +31,9 @@ _SIGNED_TYPES = _LONG_TYPES | _DOUBLE_TYPES | {"numeric"}
 _TEXT_TYPES = {"varchar", "bpchar", "text", "name", "char"}
 
 
-class _TextLoader(Loader):
+class TextLoader(Loader):
     def load(self, data: Any) -> str:
         return bytes(data).decode("utf-8")
-
-
-def use_text_results(conn: psycopg.Connection) -> None:
-    """Load every column as the server's text, whatever its type (see the module doc)."""
-    for oid in range(0, 5000):
-        conn.adapters.register_loader(oid, _TextLoader)
-    conn.adapters.register_loader("unknown", _TextLoader)
 
 
 @dataclass(frozen=True)

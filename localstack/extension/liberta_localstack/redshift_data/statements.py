@@ -36,7 +36,7 @@ TERMINAL = ("FINISHED", "FAILED", "ABORTED")
 # One adapters map for every statement connection: all values arrive as text (results.py).
 _TEXT_ADAPTERS = adapt.AdaptersMap(psycopg.adapters)
 for _oid in range(0, 5000):
-    _TEXT_ADAPTERS.register_loader(_oid, results._TextLoader)
+    _TEXT_ADAPTERS.register_loader(_oid, results.TextLoader)
 
 
 def _now() -> datetime:
@@ -309,7 +309,6 @@ class Engine:
             statement.set("STARTED")
             statement.started = time.monotonic()
         current: Part | None = None
-        finished_parts: list[Part] = []
         try:
             with conn.transaction(), conn.cursor() as cur:
                 for part, (sql, copy) in zip(statement.parts, translated, strict=True):
@@ -334,7 +333,6 @@ class Engine:
                     if statement.is_batch:
                         # Redshift shows a sub-statement FINISHED as soon as it ran.
                         part.set("FINISHED")
-                    finished_parts.append(part)
         except Exception as exc:
             self._on_failure(statement, current, exc)
             return
