@@ -50,9 +50,8 @@ def test_cli_status_reports_the_running_localstack(
     report = json.loads(result.output)
     assert report["running"] is True and report["endpoint"] == localstack.endpoint
     assert report["versions"]["localstack"].startswith("2026.3")
-    assert (
-        report["services"]["redshift-data"] == report["services"]["emr-serverless"] == "available"
-    )
+    for service in ("redshift-data", "emr-serverless"):
+        assert report["services"][service] in ("available", "running")  # running once used
     assert report["warehouse_url"] == localstack.config.db_url
     assert "stack" in report  # for `liberta localstack deploy` to fill
     up = CliRunner().invoke(app, ["localstack", "up"])
