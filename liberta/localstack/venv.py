@@ -4,12 +4,14 @@
 its own venv under `<LIBERTA_HOME>/localstack/venvs/venv-<key>`. The key is a hash of
 everything that decides its contents (requirements.txt, constraints.txt, the extension's
 pyproject.toml and the interpreter version): the venv is built once and reused until one of
-them changes. The extension is installed editable, so its code changes need no rebuild.
+them changes (a new build removes the venvs of older keys, ~0.7 GB each). The extension is
+installed editable, so its code changes need no rebuild; a lock serialises concurrent builds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -134,6 +136,19 @@ def ensure_venv(*, root: Path | None = None) -> LocalStackVenv:
         return LocalStackVenv(path=target, key=key, built_now=False, build_seconds=0.0)
     root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    # Two processes (e.g. two test sessions) may want the same venv: one builds, one waits.
+    with (root / f".build-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".complete").exists():
+            return LocalStackVenv(
+                path=target, key=key, built_now=False, build_seconds=time.monotonic() - started
+            )
+        return _build(python, source, key, target, root, started)
+
+
+def _build(
+    python: str, source: Path, key: str, target: Path, root: Path, started: float
+) -> LocalStackVenv:
     # venvs hard-code their own path, so the venv is built in place; `.complete` is written
     # last and a failed build is removed, so a half-built venv is never used.
     shutil.rmtree(target, ignore_errors=True)
@@ -152,6 +167,11 @@ def ensure_venv(*, root: Path | None = None) -> LocalStackVenv:
         shutil.rmtree(target, ignore_errors=True)
         raise
     (target / ".complete").write_text(LOCALSTACK_VERSION + "\n", encoding="utf-8")
+    # Venvs of older pins are dead weight (~0.5 GB each): remove them.
+    for stale in root.glob("venv-*"):
+        if stale != target:
+            shutil.rmtree(stale, ignore_errors=True)
+            (root / f"build-{stale.name.removeprefix('venv-')}.log").unlink(missing_ok=True)
     return LocalStackVenv(
         path=target, key=key, built_now=True, build_seconds=time.monotonic() - started
     )

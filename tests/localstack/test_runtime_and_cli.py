@@ -71,3 +71,84 @@ def test_patches_refuse_another_localstack_version(localstack: LocalStackUnderTe
     ).stdout
     assert "refused: liberta-localstack-ext: REFUSING to patch Step Functions" in out
     assert "2026.3.0" in out
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def test_stopping_localstack_ends_running_job_runs(
+    localstack: LocalStackUnderTest, tmp_path
+) -> None:
+    """A second LocalStack (own port and state) with a job run that never ends: stop() must
+    leave no job process behind (the on_infra_shutdown hook cancels job runs)."""
+    import sys
+    import time
+
+    import boto3
+
+    from liberta.localstack import runtime
+    from liberta.warehouse.server import free_port
+
+    config = runtime.LocalStackConfig(
+        state_dir=tmp_path / "localstack",
+        db_url=localstack.config.db_url,
+        port=free_port(),
+        venvs_root=venv.venvs_root(),
+        spark_python=sys.executable,
+    )
+    runtime.start(config)
+    try:
+
+        def client(service: str):
+            return boto3.client(
+                service,
+                endpoint_url=config.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+            )
+
+        client("s3").create_bucket(Bucket="stop-code")
+        client("s3").put_object(
+            Bucket="stop-code", Key="sleep.py", Body=b"import time\ntime.sleep(600)\n"
+        )
+        role = client("iam").create_role(RoleName="stop-role", AssumeRolePolicyDocument="{}")[
+            "Role"
+        ]["Arn"]
+        app = client("emr-serverless").create_application(
+            name="stop", releaseLabel="emr-7.12.0", type="SPARK"
+        )
+        run = client("emr-serverless").start_job_run(
+            applicationId=app["applicationId"],
+            executionRoleArn=role,
+            jobDriver={"sparkSubmit": {"entryPoint": "s3://stop-code/sleep.py"}},
+        )
+        deadline = time.monotonic() + 60
+        while (
+            client("emr-serverless").get_job_run(
+                applicationId=app["applicationId"], jobRunId=run["jobRunId"]
+            )["jobRun"]["state"]
+            != "RUNNING"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert _processes_mentioning(str(config.state_dir / "state"))
+    finally:
+        runtime.stop(config)
+    deadline = time.monotonic() + 20
+    while _processes_mentioning(str(config.state_dir / "state")):
+        assert time.monotonic() < deadline, "job processes survived LocalStack"
+        time.sleep(0.2)

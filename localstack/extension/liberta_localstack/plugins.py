@@ -39,6 +39,13 @@ def apply_stepfunctions_patches() -> None:
     apply()
 
 
+@hooks.on_infra_shutdown()
+def stop_job_runs() -> None:
+    from liberta_localstack.emr_serverless.job_runs import shutdown_all
+
+    shutdown_all()
+
+
 class NamespacePlugin(CloudFormationResourceProviderPlugin):
     name = "AWS::RedshiftServerless::Namespace"
 

@@ -186,6 +186,16 @@ def new_job_run_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+_RUNNERS: list[Runner] = []
+
+
+def shutdown_all() -> None:
+    """End every running job run: their process groups are not LocalStack's, so stopping
+    LocalStack would otherwise leave Spark running (called by the on_infra_shutdown hook)."""
+    for runner in list(_RUNNERS):
+        runner.shutdown()
+
+
 class Runner:
     """Executes job runs in threads (one subprocess each), `max_concurrent` at a time."""
 
@@ -205,11 +215,19 @@ class Runner:
         self.driver_memory = driver_memory
         self._slots = threading.Semaphore(max(1, max_concurrent))
         self._s3 = s3_client_factory
+        self._runs: list[JobRun] = []
+        _RUNNERS.append(self)
+
+    def shutdown(self) -> None:
+        for job_run in list(self._runs):
+            if job_run.state not in TERMINAL:
+                self.cancel(job_run)
 
     def run_dir(self, job_run: JobRun) -> Path:
         return self.state_dir / "emr-serverless" / job_run.application_id / job_run.job_run_id
 
     def start(self, job_run: JobRun) -> None:
+        self._runs.append(job_run)
         threading.Thread(
             target=self._run, args=(job_run,), name=f"emr-job-{job_run.job_run_id}", daemon=True
         ).start()

@@ -75,6 +75,16 @@ class RedshiftDataProvider:
     # -- helpers -----------------------------------------------------------------------------
 
     def _connection(self, context: RequestContext, request: dict[str, Any]) -> Connection:
+        if request.get("SessionId") or request.get("SessionKeepAliveSeconds"):
+            raise ValidationException(
+                "Data API sessions (SessionId, SessionKeepAliveSeconds) are not supported by "
+                "Liberta's LocalStack extension: every statement runs in its own session"
+            )
+        if (request.get("ResultFormat") or "JSON") != "JSON":
+            raise ValidationException(
+                "ResultFormat CSV (GetStatementResultV2) is not supported by Liberta's "
+                "LocalStack extension: use JSON"
+            )
         workgroup = request.get("WorkgroupName")
         cluster = request.get("ClusterIdentifier")
         if bool(workgroup) == bool(cluster):
