@@ -82,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     local_args = job_args
     if config is not None and config.raw.startswith("s3://"):
         from liberta.pipeline.s3_mirror import mirror_raw_window
-        from liberta.pipeline.window import BEGINNING_OF_TIME, Window
+        from liberta.pipeline.window import Window
 
+        # A full refresh has no `since`; the mirror then reads every partition.
         window = Window(
-            since=config.since or BEGINNING_OF_TIME,
+            since=config.since,
             until=config.until or datetime.now(UTC),
             full_refresh=config.full_refresh,
         )
