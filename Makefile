@@ -45,6 +45,14 @@ format: $(PY_STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# LocalStack on the host (no Docker): its own pinned Python 3.13 venv, built on first use.
+.PHONY: localstack-up localstack-down
+localstack-up: $(CORE_STAMP) ## start LocalStack on 127.0.0.1:4566 with Liberta's extension (state in .liberta/localstack)
+	$(BIN)/liberta localstack up
+
+localstack-down: $(CORE_STAMP) ## stop LocalStack
+	$(BIN)/liberta localstack down
+
 .PHONY: package
 package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) into dist/emr
 	$(BIN)/python -m emr_jobs.packaging --out dist/emr

@@ -58,6 +58,9 @@ from liberta.warehouse.cli import db_app, load  # noqa: E402
 
 app.add_typer(db_app, name="db")
 app.command("load")(load)
+from liberta.localstack.cli import localstack_app  # noqa: E402
+
+app.add_typer(localstack_app, name="localstack")
 
 
 def main() -> None:
