@@ -70,11 +70,34 @@ class StageConfig:
     schedule_expression: str = "cron(30 2 * * ? *)"
     schedule_timezone: str = "UTC"
     lookback_hours: int = 48
-    execution_timeout_hours: int = 6
-    emr_step_timeout_hours: int = 4
-    data_api_poll_seconds: int = 10
-    data_api_max_polls: int = 360
+    # Data API polling: every `data_api_poll_seconds` for the first `data_api_fast_polls`
+    # polls (short statements return quickly), then every `data_api_slow_poll_seconds`, which
+    # keeps a long load's poll loop far below Step Functions' 25,000 history events.
+    data_api_poll_seconds: int = 5
+    data_api_fast_polls: int = 12
+    data_api_slow_poll_seconds: int = 60
     notify_success: bool = False
+    # Time budgets per step (minutes). Each bounds its own wait (a Data API statement still
+    # running at the end of its budget is cancelled); the execution's timeout is the sum of the
+    # budgets on the longest path plus the margin (infra.pipeline.state_machine), so no step is
+    # ever cut off by the execution's own timeout, where nothing could cancel it. Sized for a
+    # full refresh of a year of data (about 2 billion events, README "Deploy on AWS").
+    budget_setup_minutes: int = 15  # roles and grants (the setup state machine)
+    budget_bootstrap_minutes: int = 30  # per Data API batch of DDL
+    budget_window_minutes: int = 10
+    budget_cluster_start_minutes: int = 45  # EMR on EC2: create the cluster
+    budget_spark_minutes: int = 240  # the Spark job
+    budget_cluster_stop_minutes: int = 30
+    budget_load_minutes: int = 180  # the load transaction
+    budget_query_minutes: int = 10  # small queries: run counts, the failed-run row
+    budget_margin_minutes: int = 30  # retries' back-off, notifications, state transitions
+
+    # Features that need a Lambda-backed custom resource, on for AWS stages, off where Lambda
+    # cannot run (LocalStack without Docker): CDK's restrictDefaultSecurityGroup, and the
+    # emptying of buckets on stack delete (autoDeleteObjects, only for stages that do not
+    # retain data).
+    restrict_default_security_group: bool = True
+    empty_buckets_on_delete: bool = True
 
     # Operations.
     alarm_email: str | None = None
@@ -103,8 +126,19 @@ class StageConfig:
             problems.append(f"nat_gateways={self.nat_gateways} must be >= 0")
         if self.raw_glacier_ir_days <= self.raw_infrequent_access_days:
             problems.append("raw_glacier_ir_days must be later than raw_infrequent_access_days")
-        if self.emr_step_timeout_hours >= self.execution_timeout_hours:
-            problems.append("emr_step_timeout_hours must be shorter than execution_timeout_hours")
+        budgets = {k: v for k, v in dataclasses.asdict(self).items() if k.startswith("budget_")}
+        for name, minutes in budgets.items():
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+                problems.append(f"{name}={minutes!r} must be a whole number of minutes >= 1")
+        if not 1 <= self.data_api_poll_seconds <= self.data_api_slow_poll_seconds:
+            problems.append("data_api_poll_seconds must be >= 1 and <= data_api_slow_poll_seconds")
+        if self.name == "local" and self.emr_mode != "serverless":
+            problems.append(
+                "the local stage runs on LocalStack, which serves EMR Serverless only "
+                "(Liberta's extension): use emr_mode=serverless"
+            )
+        if self.data_api_fast_polls < 1:
+            problems.append("data_api_fast_polls must be >= 1")
         if problems:
             raise ValueError(f"invalid stage config {self.name!r}: " + "; ".join(problems))
 
@@ -117,9 +151,26 @@ class StageConfig:
     def stack_name(self) -> str:
         return f"Liberta-{self.name}"
 
+    def polls(self, budget_minutes: int) -> int:
+        """How many Data API status polls fit in a budget (fast ones first, then slow)."""
+        budget = budget_minutes * 60
+        fast_time = self.data_api_fast_polls * self.data_api_poll_seconds
+        if budget <= fast_time:
+            return max(1, budget // self.data_api_poll_seconds)
+        return self.data_api_fast_polls + (budget - fast_time) // self.data_api_slow_poll_seconds
+
+    def polling_seconds(self, polls: int) -> int:
+        """How long `polls` status polls wait in total."""
+        fast = min(polls, self.data_api_fast_polls)
+        return fast * self.data_api_poll_seconds + (polls - fast) * self.data_api_slow_poll_seconds
+
     def with_overrides(self, **changes: Any) -> StageConfig:
         return dataclasses.replace(self, **changes)
 
+
+# LocalStack's fixed account and default region (`liberta localstack deploy`).
+LOCALSTACK_ACCOUNT = "000000000000"
+LOCALSTACK_REGION = "us-east-1"
 
 STAGES: dict[str, StageConfig] = {
     "dev": StageConfig(
@@ -149,6 +200,27 @@ STAGES: dict[str, StageConfig] = {
         schedule_enabled=True,
         log_retention_days=365,
         notify_success=True,
+    ),
+    # The CDK app deployed into LocalStack on this machine (`liberta localstack deploy`):
+    # dev, minus what LocalStack cannot host (Lambda-backed custom resources), in LocalStack's
+    # account, with a database of its own on the local Postgres (the embedded profile uses
+    # `liberta`).
+    "local": StageConfig(
+        name="local",
+        account=LOCALSTACK_ACCOUNT,
+        region=LOCALSTACK_REGION,
+        retain_data=False,
+        emr_mode="serverless",
+        serverless_max_vcpu=8,
+        serverless_max_memory_gb=32,
+        redshift_base_rpu=8,
+        redshift_max_rpu=16,
+        redshift_database="liberta_localstack",
+        schedule_enabled=False,
+        log_retention_days=7,
+        access_log_expiry_days=7,
+        restrict_default_security_group=False,
+        empty_buckets_on_delete=False,
     ),
 }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -28,16 +28,14 @@ class Monitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
+        # Encrypted with the alerts key (infra.keys), which admits CloudWatch alarms of this
+        # account; publishers get kms permissions via SNS (StageKeys.allow_sns_publish).
         self.topic = sns.Topic(
             self,
             "Alerts",
             display_name=f"Liberta {config.name} pipeline",
             master_key=key,
             enforce_ssl=True,
-        )
-        # CloudWatch alarms publish to the encrypted topic with the stage key.
-        key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
         )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
@@ -48,8 +46,10 @@ class Monitoring(Construct):
         state_machine: sfn.StateMachine,
         processing_integration_arn: str,
         table_names: list[str],
+        schedule_dead_letters: sqs.IQueue,
     ) -> cloudwatch.Dashboard:
-        """Alarms on failed and timed-out executions, and the pipeline dashboard."""
+        """Alarms on failed, timed-out and aborted executions and on schedule invocations that
+        could not start one, and the pipeline dashboard."""
         period = Duration.minutes(5)
         action = cw_actions.SnsAction(self.topic)
         failure_metrics = {
@@ -73,6 +73,23 @@ class Monitoring(Construct):
             )
             alarm.add_alarm_action(action)
             self.alarms[name] = alarm
+        missed = schedule_dead_letters.metric_approximate_number_of_messages_visible(
+            period=period, statistic="Maximum"
+        ).create_alarm(
+            self,
+            "ScheduledRunsNotStarted",
+            alarm_description=(
+                f"The Liberta {self._config.name} schedule could not start a pipeline execution "
+                "(the dead-letter queue holds the invocation): check the schedule's role and the "
+                "state machine's key."
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        missed.add_alarm_action(action)
+        self.alarms["ScheduledRunsNotStarted"] = missed
 
         day = Duration.days(1)
         dashboard = cloudwatch.Dashboard(

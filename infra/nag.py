@@ -7,11 +7,15 @@ still reported.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import TYPE_CHECKING
 
 from aws_cdk import Aspects, CfnResource, Stack
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import IConstruct
+
+from infra.processing.cluster import ACCOUNT_PATTERN, PARTITION_PATTERN, REGION_PATTERN
 
 if TYPE_CHECKING:
     from infra.stack import LibertaStack
@@ -79,20 +83,45 @@ def acknowledge(stack: LibertaStack) -> None:
         "namespace. Rotate with `aws redshift-serverless update-namespace --admin-user-password` "
         "and put-secret-value together (README, operations).",
     )
-    sfn_wildcards: list[str | RegexAppliesTo] = [f"Resource::{curated}/runs/*/manifest.json"]
-    reason = (
+    own_statements = (
         "Resource '*' only where the API has no resource type: redshift-data "
-        "DescribeStatement / GetStatementResult / CancelStatement (limited by the Data API to "
-        "the caller's own statements) and cloudwatch:PutMetricData. The manifest wildcard is "
-        "runs/<run id>/manifest.json, run ids being per execution. EMR clusters or EMR "
-        "Serverless job runs are created per execution, so their ids are unknown at deploy time "
-        "(the EMR cleanup service-linked role is created by EMR on first use)."
+        "DescribeStatement / GetStatementResult / CancelStatement / ListStatements, each under "
+        "the condition redshift-data:statement-owner-iam-userid = this role's id (its own "
+        "statements only)"
     )
-    sfn_wildcards += processing.acknowledge_findings(stack, orchestration.state_machine.role)
+    setup_logical_id = stack.resolve(stack.setup.state_machine.node.default_child.logical_id)
+    # cdk-nag prints the execution ARN's state machine name part as the unresolved intrinsic.
+    setup_name = json.dumps(
+        {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": setup_logical_id}]}]},
+        separators=(",", ":"),
+    )
+    setup_executions = RegexAppliesTo(
+        regex=f"/^Resource::arn:{PARTITION_PATTERN}:states:{REGION_PATTERN}:{ACCOUNT_PATTERN}"
+        f":execution:{re.escape(setup_name)}\\*$/"
+    )
+    sfn_wildcards = processing.acknowledge_findings(stack, orchestration.state_machine.role)
     _suppress(
         orchestration.state_machine.role,
         "AwsSolutions-IAM5",
-        reason,
+        f"{own_statements}, and cloudwatch:PutMetricData under the condition "
+        "cloudwatch:namespace = Liberta. The warehouse setup's executions are named per run "
+        "(<setup state machine>:<execution name>): Describe/StopExecution on that state "
+        "machine's executions only. EMR clusters or EMR Serverless job runs are created per "
+        "execution, so their ids are unknown at deploy time (cluster actions are limited by "
+        "the stage's tag; the EMR cleanup service-linked role is created by EMR on first use).",
         "Resource::*",
+        setup_executions,
         *sfn_wildcards,
+    )
+    _suppress(
+        stack.setup.role,
+        "AwsSolutions-IAM5",
+        f"{own_statements}.",
+        "Resource::*",
+    )
+    _suppress(
+        orchestration.schedule_dead_letters,
+        "AwsSolutions-SQS3",
+        "This queue is itself the dead-letter queue of the EventBridge Scheduler target "
+        "(deliveries that failed after retries); an alarm watches its depth.",
     )

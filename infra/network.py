@@ -56,7 +56,9 @@ class Network(Construct):
             max_azs=AZ_COUNT,
             nat_gateways=config.nat_gateways,
             subnet_configuration=subnets,
-            restrict_default_security_group=False,
+            # The default security group admits nothing (a Lambda-backed custom resource
+            # removes its rules; off only where Lambda cannot run, see StageConfig).
+            restrict_default_security_group=config.restrict_default_security_group,
         )
         self.subnets = ec2.SubnetSelection(subnet_type=private_type)
         Tags.of(self.vpc).add(*EMR_MANAGED_TAG)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnOutput, Environment, Fn, Stack, Tags
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from emr_jobs.packaging import JobPackage
 from infra.access import allow_read, allow_write
 from infra.config import StageConfig
+from infra.keys import StageKeys
 from infra.monitoring import Monitoring
 from infra.network import AZ_COUNT, Network
 from infra.pipeline.building_blocks import Warehouse as DataApiWarehouse
+from infra.pipeline.data_api import grant_own_statements
+from infra.pipeline.setup import WarehouseSetup
 from infra.pipeline.state_machine import Pipeline, PipelineSql
+from infra.pipeline.statements import render_static
 from infra.processing import JobCode, spark_runtime
 from infra.storage import EMR_LOGS_PREFIX, Storage
 from infra.warehouse import Warehouse
@@ -48,23 +51,13 @@ class LibertaStack(Stack):
         Tags.of(self).add("project", "liberta")
         Tags.of(self).add("liberta:stage", config.name)
 
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
-        self.key = kms.Key(
-            self,
-            "Key",
-            alias=f"alias/{config.prefix}",
-            description=f"Liberta {config.name}: logs, alerts, warehouse, EMR local disks",
-            enable_key_rotation=True,
-            removal_policy=removal,
-        )
-        self.key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
-
+        self.keys = keys = StageKeys(self, "Keys", config=config)
         storage = Storage(self, "Storage", config=config)
         network = Network(
             self,
             "Network",
             config=config,
-            key=self.key,
+            key=keys.logs,
             emr_cluster_endpoints=config.emr_mode == "cluster",
         )
         processing = spark_runtime(
@@ -73,7 +66,7 @@ class LibertaStack(Stack):
             config=config,
             vpc=network.vpc,
             subnets=network.subnets,
-            key=self.key,
+            key=keys.emr,
         )
         job_code = JobCode(self, "JobCode", package=job_package, mode=config.emr_mode)
         warehouse = Warehouse(
@@ -82,23 +75,34 @@ class LibertaStack(Stack):
             config=config,
             vpc=network.vpc,
             subnets=network.subnets,
-            key=self.key,
+            key=keys.warehouse,
         )
-        monitoring = Monitoring(self, "Monitoring", config=config, key=self.key)
+        monitoring = Monitoring(self, "Monitoring", config=config, key=keys.alerts)
+        data_api = DataApiWarehouse(
+            workgroup_name=warehouse.workgroup_name,
+            workgroup_arn=warehouse.workgroup_arn,
+            database=warehouse.database_name,
+        )
+        setup = WarehouseSetup(
+            self,
+            "WarehouseSetup",
+            config=config,
+            warehouse=data_api,
+            admin_secret=warehouse.admin_secret,
+            statements=[render_static(s, {"database": warehouse.database_name}) for s in sql.admin],
+            state_key=keys.pipeline,
+            logs_key=keys.logs,
+        )
         orchestration = Pipeline(
             self,
             "Orchestration",
             config=config,
-            key=self.key,
+            keys=keys,
             sql=sql,
             runtime=processing,
             spark_job=job_code.spark_job,
-            warehouse=DataApiWarehouse(
-                workgroup_name=warehouse.workgroup_name,
-                workgroup_arn=warehouse.workgroup_arn,
-                database=warehouse.database_name,
-                secret_arn=warehouse.admin_secret.secret_arn,
-            ),
+            warehouse=data_api,
+            setup=setup.state_machine,
             copy_role_arn=warehouse.copy_role.role_arn,
             raw_uri=f"s3://{storage.raw.bucket_name}/{RAW_EVENTS_PREFIX.strip('/')}",
             curated_bucket=storage.curated,
@@ -109,10 +113,12 @@ class LibertaStack(Stack):
             state_machine=orchestration.state_machine,
             processing_integration_arn=processing.integration_arn,
             table_names=list(TABLE_NAMES),
+            schedule_dead_letters=orchestration.schedule_dead_letters,
         )
 
         # -- grants where the parts meet ------------------------------------------------------
-        warehouse.admin_secret.grant_read(orchestration.state_machine.role)
+        grant_own_statements(orchestration.state_machine.role, data_api, iam_identity=True)
+        grant_own_statements(setup.role, data_api, iam_identity=False)
         job_role = processing.job_role
         allow_read(storage.raw, job_role, prefixes=[RAW_EVENTS_PREFIX], sid="RawEvents")
         allow_read(storage.curated, job_role, sid="Curated")
@@ -125,11 +131,14 @@ class LibertaStack(Stack):
                 resources=list(job_code.spark_job.object_arns),
             )
         )
-        # COPY reads the run's Parquet and COPY manifests: the curated bucket's runs/ only.
+        # COPY reads the run's Parquet, COPY manifests and load summary: runs/ only.
         allow_read(storage.curated, warehouse.copy_role, prefixes=[RUNS_PREFIX], sid="CuratedRuns")
+
+        keys.condition_log_delivery()  # after the last state machine
 
         self.storage, self.network, self.processing = storage, network, processing
         self.warehouse, self.monitoring, self.orchestration = warehouse, monitoring, orchestration
+        self.setup = setup
 
         # -- outputs -----------------------------------------------------------------------------
         outputs = {
@@ -138,12 +147,22 @@ class LibertaStack(Stack):
             "ArtifactsBucketName": (storage.artifacts.bucket_name, "EMR logs"),
             "AccessLogsBucketName": (storage.access_logs.bucket_name, "S3 server access logs"),
             "StateMachineArn": (orchestration.state_machine.state_machine_arn, "the pipeline"),
+            "SetupStateMachineArn": (
+                setup.state_machine.state_machine_arn,
+                "the warehouse setup (roles and grants; the pipeline starts it itself)",
+            ),
             "RedshiftWorkgroupName": (warehouse.workgroup_name, "Redshift Serverless workgroup"),
             "RedshiftEndpoint": (warehouse.endpoint_address, "host name, port 5439, TLS only"),
+            "RedshiftDatabaseName": (warehouse.database_name, "the database Liberta loads"),
             "RedshiftJdbcUrl": (warehouse.jdbc_url, "JDBC URL for BI tools (Metabase etc.)"),
             "RedshiftAdminSecretArn": (
                 warehouse.admin_secret.secret_arn,
-                "Secrets Manager secret with username and password",
+                "the admin's credentials: break-glass only (BI tools use a liberta_analyst user)",
+            ),
+            "PipelineRoleArn": (
+                orchestration.state_machine.role.role_arn,
+                "the pipeline's identity: database user IAMR:<role name>, database role "
+                "liberta_etl",
             ),
             "AlertsTopicArn": (monitoring.topic.topic_arn, "SNS topic for failures"),
         }

@@ -26,7 +26,7 @@ class Storage(Construct):
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         # Versioned buckets cannot be deleted while they hold objects: stages that do not keep
         # their data empty them on stack delete (a CDK custom resource), the others retain them.
-        auto_delete = not config.retain_data
+        auto_delete = not config.retain_data and config.empty_buckets_on_delete
         abort_uploads = s3.LifecycleRule(
             id="abort-incomplete-uploads",
             abort_incomplete_multipart_upload_after=Duration.days(7),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -46,14 +46,22 @@ class Warehouse(Construct):
         self.namespace_name = f"{config.prefix}-warehouse"
         self.workgroup_name = f"{config.prefix}-workgroup"
 
+        account = Stack.of(self).account
         self.copy_role = iam.Role(
             self,
             "CopyRole",
+            # Only Redshift acting for this account may assume it (no confused deputy).
             assumed_by=iam.CompositePrincipal(
-                iam.ServicePrincipal("redshift.amazonaws.com"),
-                iam.ServicePrincipal("redshift-serverless.amazonaws.com"),
+                iam.ServicePrincipal(
+                    "redshift.amazonaws.com",
+                    conditions={"StringEquals": {"aws:SourceAccount": account}},
+                ),
+                iam.ServicePrincipal(
+                    "redshift-serverless.amazonaws.com",
+                    conditions={"StringEquals": {"aws:SourceAccount": account}},
+                ),
             ),
-            description="Redshift COPY role: reads the curated bucket, nothing else",
+            description="Redshift COPY role: reads the curated bucket's runs/, nothing else",
         )
 
         self.security_group = ec2.SecurityGroup(

@@ -43,6 +43,15 @@ ANALYST_ROLE = "liberta_analyst"
 # Files with a role the orchestrators know by name.
 WINDOW_SQL = "etl/select_window.sql"
 FAILED_RUN_SQL = "etl/insert_failed_load_log.sql"
+RUN_COUNTS_SQL = "etl/select_run_counts.sql"
+# select_run_counts.sql's columns, in order.
+RUN_COUNT_COLUMNS: tuple[str, ...] = (
+    "rows_read",
+    "rows_valid",
+    "rows_quarantined",
+    "rows_duplicates",
+    *(f"rows_{table}" for table in TABLE_NAMES),
+)
 
 # Redshift's Data API runs at most this many statements in one BatchExecuteStatement.
 REDSHIFT_BATCH_LIMIT = 40
@@ -248,8 +257,8 @@ def redshift_load_batch() -> list[str]:
     Lock, clear staging, the expected run, COPY the load summary and each table, dedupe
     staging, full-refresh delete (a no-op unless the summary says so), quality gate (raises),
     per-table stats, MERGE each table, post-load checks (raise), load log (which moves
-    `etl.watermark`), quarantine summary. Uses only the placeholders of
-    `LOAD_PLACEHOLDER_SOURCES`.
+    `etl.watermark`), quarantine summary. Its only placeholders are `run_id`, `run_uri` and
+    `iam_role` (`load_placeholders()`); every other value is data the SQL reads itself.
     """
     batch = [
         _without_comment_lines(s)
@@ -304,8 +313,8 @@ def parameter_names(relpath: str) -> list[str]:
 def redshift_failed_run_statement() -> str:
     """The failed-run log row for Redshift, with Data API named parameters (`:run_id`, ...).
 
-    Parameters: run_id, started_at, full_refresh, error (all text): the error text is arbitrary,
-    so it must be bound, not written into the SQL.
+    Parameters: run_id, started_at, full_refresh, error, failed_step (all text): the error text
+    is arbitrary, so it must be bound, not written into the SQL.
     """
     return data_api_statement(FAILED_RUN_SQL)
 

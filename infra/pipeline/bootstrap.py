@@ -1,5 +1,6 @@
-"""Bootstrap: the idempotent schema (redshift_sql/ddl + views), in as few Data API batches as
-the 40-statement limit allows.
+"""Bootstrap: the warehouse setup (roles and grants, as the admin, in its own state machine),
+then the idempotent schema (redshift_sql/ddl, views, grants) as the ETL identity, in as few
+Data API batches as the 40-statement limit allows.
 
 Each batch is its own transaction; every statement is idempotent, so a bootstrap interrupted
 between batches completes on the next execution.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.pipeline.building_blocks import PipelineContext, step_marker
+from infra.pipeline.building_blocks import PipelineContext, catch_all, retry_transient, step_marker
 from infra.pipeline.data_api import MAX_BATCH_STATEMENTS, DataApiStatement
 from infra.pipeline.statements import RenderedStatement, single_line
 from liberta_core import steps
@@ -26,6 +29,7 @@ class Bootstrap(sfn.StateMachineFragment):
         *,
         context: PipelineContext,
         statements: Sequence[str],
+        setup: sfn.IStateMachine,
     ) -> None:
         super().__init__(scope, construct_id)
         if not statements:
@@ -35,7 +39,21 @@ class Bootstrap(sfn.StateMachineFragment):
             for i in range(0, len(statements), MAX_BATCH_STATEMENTS)
         ]
         marker = step_marker(self, steps.BOOTSTRAP)
-        previous: sfn.INextable = marker
+        budget = Duration.minutes(context.config.budget_setup_minutes)
+        set_up = tasks.StepFunctionsStartExecution(
+            self,
+            "SetUpWarehouse",
+            state_machine=setup,
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            associate_with_parent=True,
+            task_timeout=sfn.Timeout.duration(budget),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        retry_transient(set_up, attempts=2)
+        catch_all(set_up, context.on_failure)
+        marker.next(set_up)
+        previous: sfn.INextable = set_up
+        self.worst_case_seconds = int(budget.to_seconds()) + 60
         for number, chunk in enumerate(chunks, start=1):
             suffix = "" if len(chunks) == 1 else str(number)
             batch = DataApiStatement(
@@ -44,7 +62,9 @@ class Bootstrap(sfn.StateMachineFragment):
                 context=context,
                 key=f"bootstrap{suffix}",
                 sql=[RenderedStatement(single_line(statement), False) for statement in chunk],
+                budget_minutes=context.config.budget_bootstrap_minutes,
             )
+            self.worst_case_seconds += batch.worst_case_seconds
             previous.next(batch)
             (previous,) = batch.end_states
         self._start, self._end = marker, previous

@@ -26,19 +26,24 @@ ERROR_PATH = "$.error"
 
 @dataclass(frozen=True, kw_only=True)
 class Warehouse:
-    """How the state machine reaches the warehouse through the Redshift Data API."""
+    """How a state machine reaches the warehouse through the Redshift Data API.
+
+    Without `secret_arn` the caller's IAM identity is the database user (Redshift Serverless
+    maps the role to `IAMR:<role name>` and grants it the database roles of its
+    `RedshiftDbRoles` tag): the pipeline's way. With it, the secret's user (the admin, for the
+    setup state machine only).
+    """
 
     workgroup_name: str
     workgroup_arn: str
     database: str
-    secret_arn: str
+    secret_arn: str | None = None
 
     def connection(self) -> dict[str, str]:
-        return {
-            "WorkgroupName": self.workgroup_name,
-            "Database": self.database,
-            "SecretArn": self.secret_arn,
-        }
+        connection = {"WorkgroupName": self.workgroup_name, "Database": self.database}
+        if self.secret_arn is not None:
+            connection["SecretArn"] = self.secret_arn
+        return connection
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,10 +55,23 @@ class PipelineContext:
     on_failure: sfn.IChainable
 
     def statement_name(self, key: str) -> str:
-        """A Data API StatementName: `<prefix>-<key>-<run id>` (shows in Redshift's logs)."""
+        """A Data API StatementName: `<prefix>/<run id>/<key>` (shows in Redshift's logs).
+
+        `/` never occurs in a run id, so `<prefix>/<run id>/` names exactly one run's
+        statements (the cleanup after an aborted execution lists them by that prefix).
+        """
         return sfn.JsonPath.format(
-            f"{self.config.prefix}-{key}-{{}}", sfn.JsonPath.string_at("$.run_id")
+            f"{statement_name_prefix(self.config)}{{}}/{key}", sfn.JsonPath.string_at("$.run_id")
         )
+
+    def client_token(self, key: str) -> str:
+        """Idempotency token of one submission: the same on every retry of this execution's
+        statement, so a lost response never runs a statement twice."""
+        return sfn.JsonPath.format(f"{{}}-{key}", sfn.JsonPath.string_at("$.client_token"))
+
+
+def statement_name_prefix(config: StageConfig) -> str:
+    return f"{config.prefix}/"
 
 
 def retry_transient(task: sfn.TaskStateBase | sfn.CustomState, *, attempts: int = 3) -> None:

@@ -1,10 +1,12 @@
 """The Redshift Data API building block: submit, poll until done, cancel when out of time.
 
 `DataApiStatement` is one `ExecuteStatement` (optionally with bound `Parameters` and a result
-fetch) or one `BatchExecuteStatement` (one transaction), followed by a bounded poll loop on
-`DescribeStatement`. Its end state is reached only when the statement FINISHED; a FAILED or
-ABORTED statement, an API error, or a statement still running after the last poll (cancelled
-first) goes to `handler` with the reason under `error_path`.
+fetch) or one `BatchExecuteStatement` (one transaction), followed by a poll loop on
+`DescribeStatement` bounded by a time budget. Its end state is reached only when the statement
+FINISHED; a FAILED or ABORTED statement, an API error, or a statement still running at the end
+of its budget (cancelled first, so it cannot commit later) goes to `handler` with the reason
+under `error_path`. Submissions carry a client token, so a retried submission whose first
+response was lost does not run the SQL twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -20,6 +23,7 @@ from constructs import Construct
 from infra.pipeline.building_blocks import (
     ERROR_PATH,
     PipelineContext,
+    Warehouse,
     catch_all,
     error_pass,
     retry_transient,
@@ -28,6 +32,15 @@ from infra.pipeline.statements import RenderedStatement
 
 # Redshift Data API: BatchExecuteStatement takes at most 40 statements.
 MAX_BATCH_STATEMENTS = 40
+# How a state machine sees the fields of a GetStatementResult cell: Step Functions' AWS SDK
+# integrations present every member name in PascalCase, at any depth (the API's own JSON says
+# `stringValue`); https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+STRING_VALUE, LONG_VALUE, BOOLEAN_VALUE, IS_NULL = (
+    "StringValue",
+    "LongValue",
+    "BooleanValue",
+    "IsNull",
+)
 
 
 def data_api_task(
@@ -39,18 +52,47 @@ def data_api_task(
     parameters: Mapping[str, Any],
     **kwargs: Any,
 ) -> tasks.CallAwsService:
-    """One Data API call as an aws-sdk task, retried on transient failures."""
+    """A submission (ExecuteStatement, BatchExecuteStatement) on the workgroup, retried on
+    transient failures; the task grants itself exactly that action on exactly that workgroup."""
     task = tasks.CallAwsService(
         scope,
         state_id,
         service="redshiftdata",
         action=action,
         iam_action=f"redshift-data:{action[0].upper()}{action[1:]}",
-        # Access is granted once, precisely, by the state machine (Pipeline).
         iam_resources=[context.warehouse.workgroup_arn],
         parameters=dict(parameters),
         **kwargs,
     )
+    retry_transient(task)
+    return task
+
+
+def statement_task(
+    scope: Construct,
+    state_id: str,
+    *,
+    action: str,
+    key: str,
+    result_selector: Mapping[str, Any] | None = None,
+    result_path: str | None = None,
+) -> sfn.CustomState:
+    """A call on a statement already submitted (describe, result, cancel), by its id.
+
+    These actions have no resource type: the state machine grants them once, limited to the
+    statements its own role submitted (infra.pipeline.state_machine), so the task classes'
+    generated policies are not wanted here.
+    """
+    state: dict[str, Any] = {
+        "Type": "Task",
+        "Resource": f"arn:aws:states:::aws-sdk:redshiftdata:{action}",
+        "Parameters": {"Id.$": f"$.{key}.Id"},
+        # CustomState drops None; JsonPath.DISCARD renders as null (keep the state as is).
+        "ResultPath": result_path if result_path is not None else sfn.JsonPath.DISCARD,
+    }
+    if result_selector is not None:
+        state["ResultSelector"] = dict(result_selector)
+    task = sfn.CustomState(scope, state_id, state_json=state)
     retry_transient(task)
     return task
 
@@ -73,6 +115,7 @@ class DataApiStatement(sfn.StateMachineFragment):
         key: str,
         sql: RenderedStatement | Sequence[RenderedStatement],
         parameters: Sequence[Mapping[str, Any]] = (),
+        budget_minutes: int,
         fetch_result: bool = False,
         handler: sfn.IChainable | None = None,
         error_path: str = ERROR_PATH,
@@ -82,6 +125,9 @@ class DataApiStatement(sfn.StateMachineFragment):
         self._key = key
         self._handler = handler or context.on_failure
         self._error_path = error_path
+        self._max_polls = context.config.polls(budget_minutes)
+        # The longest this fragment can take: its polls, plus the submit's retries.
+        self.worst_case_seconds = context.config.polling_seconds(self._max_polls) + 60
         name = construct_id
 
         submit_parameters: dict[str, Any] = dict(context.warehouse.connection())
@@ -104,24 +150,29 @@ class DataApiStatement(sfn.StateMachineFragment):
                     f"{MAX_BATCH_STATEMENTS}"
                 )
             if any(s.is_intrinsic for s in statements):
-                # Render every statement into $.<key>_sql, then pass them as one array.
+                # Render every statement into $.<key>.sql, then pass them as one array. The
+                # submit's result replaces $.<key>, so the SQL is not carried (and logged)
+                # through the rest of the execution.
                 render = sfn.Pass(
                     self,
                     f"{name}RenderSql",
                     parameters={
-                        (f"s{i:02d}.$" if s.is_intrinsic else f"s{i:02d}"): s.value
-                        for i, s in enumerate(statements)
+                        "sql": {
+                            (f"s{i:02d}.$" if s.is_intrinsic else f"s{i:02d}"): s.value
+                            for i, s in enumerate(statements)
+                        }
                     },
-                    result_path=f"$.{key}_sql",
+                    result_path=f"$.{key}",
                 )
                 submit_parameters["Sqls.$"] = (
                     "States.Array("
-                    + ", ".join(f"$.{key}_sql.s{i:02d}" for i in range(len(statements)))
+                    + ", ".join(f"$.{key}.sql.s{i:02d}" for i in range(len(statements)))
                     + ")"
                 )
             else:
                 submit_parameters["Sqls"] = [s.value for s in statements]
         submit_parameters["StatementName"] = context.statement_name(key)
+        submit_parameters["ClientToken"] = context.client_token(key)
 
         submit = data_api_task(
             self,
@@ -129,7 +180,8 @@ class DataApiStatement(sfn.StateMachineFragment):
             context=context,
             action=action,
             parameters=submit_parameters,
-            result_selector={"Id.$": "$.Id", "polls": 0},
+            # `polls` counts status calls, each after a wait: the first one comes next.
+            result_selector={"Id.$": "$.Id", "polls": 1},
             result_path=f"$.{key}",
         )
         catch_all(submit, self._handler, result_path=error_path)
@@ -140,12 +192,11 @@ class DataApiStatement(sfn.StateMachineFragment):
             render.next(submit)
         self._end: sfn.State = finished
         if fetch_result:
-            fetch = data_api_task(
+            fetch = statement_task(
                 self,
                 f"{name}Result",
-                context=context,
                 action="getStatementResult",
-                parameters={"Id": sfn.JsonPath.string_at(f"$.{key}.Id")},
+                key=key,
                 result_selector={"Records.$": "$.Records", "TotalNumRows.$": "$.TotalNumRows"},
                 result_path=f"$.{key}.result",
             )
@@ -162,7 +213,8 @@ class DataApiStatement(sfn.StateMachineFragment):
         return [self._end]
 
     def _poll_loop(self, name: str) -> tuple[sfn.State, sfn.Pass]:
-        """Poll DescribeStatement every few seconds, at most `data_api_max_polls` times."""
+        """Poll DescribeStatement as many times as the budget allows: every few seconds at
+        first, then once a minute (StageConfig.polls)."""
         config, key = self._context.config, self._key
         handler, error_path = self._handler, self._error_path
         wait = sfn.Wait(
@@ -170,13 +222,25 @@ class DataApiStatement(sfn.StateMachineFragment):
             f"{name}Wait",
             time=sfn.WaitTime.duration(Duration.seconds(config.data_api_poll_seconds)),
         )
-        describe = data_api_task(
+        wait_longer = sfn.Wait(
+            self,
+            f"{name}WaitLonger",
+            time=sfn.WaitTime.duration(Duration.seconds(config.data_api_slow_poll_seconds)),
+        )
+        pace = sfn.Choice(self, f"{name}Pace?")
+        pace.when(
+            sfn.Condition.number_less_than(f"$.{key}.polls", config.data_api_fast_polls + 1),
+            wait,
+        )
+        pace.otherwise(wait_longer)
+        describe = statement_task(
             self,
             f"{name}Status",
-            context=self._context,
             action="describeStatement",
-            parameters={"Id": sfn.JsonPath.string_at(f"$.{key}.Id")},
-            result_selector={"Status.$": "$.Status", "Errors.$": "$..Error"},
+            key=key,
+            # Only the status: a selector naming a field the response lacks ($.Error before a
+            # failure) is a States.Runtime error, which no Catch handles.
+            result_selector={"Status.$": "$.Status"},
             result_path=f"$.{key}.status",
         )
         catch_all(describe, handler, result_path=error_path)
@@ -189,26 +253,38 @@ class DataApiStatement(sfn.StateMachineFragment):
             },
             result_path=f"$.{key}",
         )
+        # A FAILED statement's description has its Error (for a batch, the failed statement's).
+        read_error = statement_task(
+            self,
+            f"{name}Error",
+            action="describeStatement",
+            key=key,
+            result_selector={"Error.$": "$.Error"},
+            result_path=f"$.{key}.status",
+        )
+        catch_all(read_error, handler, result_path=error_path)
         failed = sfn.Pass(
             self,
             f"{name}Failed",
             parameters={
                 "Error": "Liberta.SqlFailed",
                 "Cause.$": f"States.Format('{name} failed in Redshift: {{}}', "
-                f"States.JsonToString($.{key}.status.Errors))",
+                f"$.{key}.status.Error)",
             },
             result_path=error_path,
         )
+        read_error.next(failed)
         failed.next(handler)
-        timeout_seconds = config.data_api_max_polls * config.data_api_poll_seconds
-        cancel = data_api_task(
+        aborted = error_pass(
             self,
-            f"{name}Cancel",
-            context=self._context,
-            action="cancelStatement",
-            parameters={"Id": sfn.JsonPath.string_at(f"$.{key}.Id")},
-            result_path=sfn.JsonPath.DISCARD,
+            f"{name}Aborted",
+            error="Liberta.SqlAborted",
+            cause=f"{name} was cancelled in Redshift before it finished",
+            handler=handler,
+            error_path=error_path,
         )
+        timeout_seconds = config.polling_seconds(self._max_polls)
+        cancel = statement_task(self, f"{name}Cancel", action="cancelStatement", key=key)
         catch_all(cancel, handler, result_path=error_path)
         cancel.next(
             error_pass(
@@ -224,19 +300,64 @@ class DataApiStatement(sfn.StateMachineFragment):
         status = f"$.{key}.status.Status"
         choice = sfn.Choice(self, f"{name}Done?")
         choice.when(sfn.Condition.string_equals(status, "FINISHED"), finished)
+        choice.when(sfn.Condition.string_equals(status, "FAILED"), read_error)
+        choice.when(sfn.Condition.string_equals(status, "ABORTED"), aborted)
         choice.when(
-            sfn.Condition.or_(
-                sfn.Condition.string_equals(status, "FAILED"),
-                sfn.Condition.string_equals(status, "ABORTED"),
-            ),
-            failed,
-        )
-        choice.when(
-            sfn.Condition.number_greater_than_equals(f"$.{key}.polls", config.data_api_max_polls),
+            sfn.Condition.number_greater_than_equals(f"$.{key}.polls", self._max_polls),
             cancel,
         )
         choice.otherwise(count)
-        count.next(wait)
+        count.next(pace)
         wait.next(describe)
+        wait_longer.next(describe)
         describe.next(choice)
         return wait, finished
+
+
+def grant_own_statements(role: iam.IRole, warehouse: Warehouse, *, iam_identity: bool) -> None:
+    """Describe, read, cancel and list Data API statements: only those this role submitted.
+
+    These actions have no resource type; the Data API's condition key
+    `redshift-data:statement-owner-iam-userid` limits them to statements whose owner is a
+    session of this role (`<role id>:*`; Step Functions may use several sessions in one
+    execution). IAM-identity access to Redshift Serverless also needs GetCredentials on the
+    workgroup, and the tags API to read the role's `RedshiftDbRoles` tag.
+    """
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="DataApiOnOwnStatements",
+            actions=[
+                "redshift-data:DescribeStatement",
+                "redshift-data:GetStatementResult",
+                "redshift-data:CancelStatement",
+                "redshift-data:ListStatements",
+            ],
+            resources=["*"],
+            conditions={
+                "StringLike": {"redshift-data:statement-owner-iam-userid": f"{role_id(role)}:*"}
+            },
+        )
+    )
+    if not iam_identity:
+        return
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="WarehouseIamIdentity",
+            actions=["redshift-serverless:GetCredentials"],
+            resources=[warehouse.workgroup_arn],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadOwnRoleTags",
+            actions=["tag:GetResources", "tag:GetTagKeys"],
+            resources=["*"],
+        )
+    )
+
+
+def role_id(role: iam.IRole) -> str:
+    """The role's unique id (AROA...), which the Data API records as a statement's owner."""
+    cfn_role = role.node.default_child
+    assert isinstance(cfn_role, iam.CfnRole), f"{role.node.path} is not a role of this stack"
+    return cfn_role.attr_role_id

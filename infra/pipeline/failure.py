@@ -53,11 +53,12 @@ class FailurePath(Construct):
             subject=f"Liberta {config.name}: pipeline run failed",
             message=sfn.TaskInput.from_json_path_at(
                 sfn.JsonPath.format(
-                    f"Liberta {config.name} run {{}} failed. Error: {{}}. Cause: {{}}. "
+                    f"Liberta {config.name} run {{}} failed in step {{}}. Error: {{}}. {{}} "
                     "The failed run {}.",
                     sfn.JsonPath.string_at("$.run_id"),
+                    sfn.JsonPath.string_at("$.step.name"),
                     sfn.JsonPath.string_at("$.error.Error"),
-                    sfn.JsonPath.string_at("$.error.Cause"),
+                    sfn.JsonPath.string_at("$.failed_run.detail.text"),
                     sfn.JsonPath.string_at("$.failed_run.logged"),
                 )
             ),
@@ -84,8 +85,30 @@ class FailurePath(Construct):
             ),
             result_path="$.failed_run.logged",
         )
-        recorded.next(notify)
-        not_recorded.next(notify)
+        # The message carries a short error: Liberta's own errors have short causes written for
+        # people; any other cause (an AWS API's, or a Spark step's whole description) stays in
+        # the execution history and the etl.load_log row.
+        own_cause = sfn.Pass(
+            self,
+            "FailureDetailOwn",
+            parameters={"text.$": "States.Format('Cause: {}.', $.error.Cause)"},
+            result_path="$.failed_run.detail",
+        )
+        other_cause = sfn.Pass(
+            self,
+            "FailureDetailElsewhere",
+            parameters={"text": "The cause is in the execution history and the etl.load_log row."},
+            result_path="$.failed_run.detail",
+        )
+        compose = (
+            sfn.Choice(self, "FailureCauseIsShort?")
+            .when(sfn.Condition.string_matches("$.error.Error", "Liberta.*"), own_cause)
+            .otherwise(other_cause)
+        )
+        own_cause.next(notify)
+        other_cause.next(notify)
+        recorded.next(compose)
+        not_recorded.next(compose)
 
         # Step Functions' error output SHOULD (not must) carry a Cause; a missing field would
         # be a States.Runtime error that no Catch handles, so supply one.
@@ -102,13 +125,14 @@ class FailurePath(Construct):
             parameters={
                 "full_refresh.$": "States.JsonToString($.window.full_refresh)",
                 "error.$": error_text,
+                "step.$": "$.step.name",
             },
             result_path="$.failed_run",
         )
         before_window = sfn.Pass(
             self,
             "FailedRunBeforeWindow",
-            parameters={"full_refresh": "null", "error.$": error_text},
+            parameters={"full_refresh": "null", "error.$": error_text, "step.$": "$.step.name"},
             result_path="$.failed_run",
         )
         window_known = (
@@ -140,11 +164,14 @@ class FailurePath(Construct):
                     "started_at": sfn.JsonPath.string_at("$.started_at"),
                     "full_refresh": sfn.JsonPath.string_at("$.failed_run.full_refresh"),
                     "error": sfn.JsonPath.string_at("$.failed_run.error"),
+                    "failed_step": sfn.JsonPath.string_at("$.failed_run.step"),
                 },
                 source="redshift_sql/etl/insert_failed_load_log.sql",
             ),
+            budget_minutes=config.budget_query_minutes,
             error_path=log_error,
         )
+        self.worst_case_seconds = record.worst_case_seconds + 120  # and the notification
         in_window.next(record)
         before_window.next(record)
         record.next(recorded)

@@ -1,8 +1,12 @@
-"""The entrance: the run's identity and locations, and the execution input's types.
+"""The entrance: the run's identity and locations, the run-id rule, the input's types.
 
 `Prepare` keeps the execution input under `$.input` and fixes the run id (the execution name),
-the start time and a client token per execution; `ValidateInput` refuses input whose fields
-have the wrong types before anything runs (the window rule itself is SQL: window.py).
+the start time and a client token per execution. `ValidateRunId` enforces the one run-id rule
+(liberta_core.run_id) on the execution name before the name reaches any S3 key or SQL text:
+JSONPath has no regular expressions, so the name is split on every allowed character
+(`States.StringSplit` drops the empty pieces) and must leave nothing, and it must not start
+with punctuation (Step Functions caps names at 80 characters, the rule's length).
+`ValidateInput` refuses input fields of the wrong type (the window rule itself is SQL).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from constructs import Construct
 from infra.pipeline.building_blocks import PipelineContext, error_pass
 from infra.pipeline.statements import escape_intrinsic
 from liberta_core import layout
+from liberta_core.run_id import RULE_TEXT, RUN_ID_ALPHABET, RUN_ID_PUNCTUATION
 
 INVALID_INPUT_CAUSE = (
     "The execution input must be an object with optional string fields since and until "
@@ -33,19 +38,36 @@ class RunStart(sfn.StateMachineFragment):
             parameters={
                 "input.$": "$",
                 "run_id.$": "$$.Execution.Name",
+                "execution_arn.$": "$$.Execution.Id",
                 "client_token.$": "States.UUID()",
                 "started_at.$": "$$.Execution.StartTime",
+                "step": {"name": "start"},
                 "run": {
-                    # `{}` is the placeholder; the rest of the key has no special characters.
-                    "manifest_key.$": f"States.Format('{layout.manifest_key('{}')}', "
-                    "$$.Execution.Name)",
-                    "copy_prefix.$": "States.Format('"
+                    "uri.$": "States.Format('"
                     + escape_intrinsic(f"{curated_uri}/{layout.RUNS_PREFIX}")
-                    + "{}/"
-                    + layout.COPY_DIR
-                    + "', $$.Execution.Name)",
+                    + "{}', $$.Execution.Name)",
                 },
             },
+        )
+        run_id_refused = error_pass(
+            self,
+            "InvalidRunId",
+            error="Liberta.InvalidRunId",
+            cause=f"The execution name is the run id: use {RULE_TEXT}",
+            handler=context.on_failure,
+        )
+        split = sfn.Pass(
+            self,
+            "ValidateRunId",
+            parameters={"rest.$": f"States.StringSplit($.run_id, '{RUN_ID_ALPHABET}')"},
+            result_path="$.run_id_check",
+        )
+        run_id_ok = sfn.Choice(self, "RunIdValid?").when(
+            sfn.Condition.or_(
+                sfn.Condition.is_present("$.run_id_check.rest[0]"),
+                *(sfn.Condition.string_matches("$.run_id", f"{p}*") for p in RUN_ID_PUNCTUATION),
+            ),
+            run_id_refused,
         )
         invalid_input = error_pass(
             self,
@@ -69,7 +91,10 @@ class RunStart(sfn.StateMachineFragment):
             invalid_input,
         )
         self._valid = sfn.Pass(self, "InputValid", result_path=sfn.JsonPath.DISCARD)
-        self._prepare.next(self._validate)
+        self.worst_case_seconds = 0
+        self._prepare.next(split)
+        split.next(run_id_ok)
+        run_id_ok.otherwise(self._validate)
         self._validate.otherwise(self._valid)
 
     @property

@@ -193,3 +193,10 @@ def data_api_parameters(sql: str, values: Mapping[str, str], *, source: str) -> 
             f"values for unknown parameters {unused}"
         )
     return [{"Name": name, "Value": values[name]} for name in names]
+
+
+def render_static(sql: str, values: Mapping[str, str]) -> str:
+    """`sql` with every `${name}` replaced now (deployment settings); all must be given."""
+    rendered = render(sql, static=values, dynamic={}, source="SQL")
+    assert not rendered.is_intrinsic
+    return rendered.value

@@ -13,7 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.pipeline.building_blocks import PipelineContext, step_marker
-from infra.pipeline.data_api import DataApiStatement
+from infra.pipeline.data_api import BOOLEAN_VALUE, STRING_VALUE, DataApiStatement
 from infra.pipeline.statements import RenderedStatement, data_api_parameters, single_line
 from liberta_core import steps
 
@@ -65,14 +65,16 @@ class ChooseWindow(sfn.StateMachineFragment):
                 },
                 source="redshift_sql/etl/select_window.sql",
             ),
+            budget_minutes=context.config.budget_window_minutes,
             fetch_result=True,
         )
+        self.worst_case_seconds = query.worst_case_seconds
         refused = sfn.Pass(
             self,
             "WindowRefused",
             parameters={
                 "Error": "Liberta.InvalidInput",
-                "Cause.$": f"{PROBLEM}.stringValue",
+                "Cause.$": f"{PROBLEM}.{STRING_VALUE}",
             },
             result_path="$.error",
         )
@@ -80,7 +82,7 @@ class ChooseWindow(sfn.StateMachineFragment):
         full_refresh = sfn.Pass(
             self,
             "FullRefreshWindow",
-            parameters={"full_refresh": True, "until.$": f"{UNTIL}.stringValue"},
+            parameters={"full_refresh": True, "until.$": f"{UNTIL}.{STRING_VALUE}"},
             result_path="$.window",
         )
         incremental = sfn.Pass(
@@ -88,19 +90,21 @@ class ChooseWindow(sfn.StateMachineFragment):
             "IncrementalWindow",
             parameters={
                 "full_refresh": False,
-                "since.$": f"{SINCE}.stringValue",
-                "until.$": f"{UNTIL}.stringValue",
+                "since.$": f"{SINCE}.{STRING_VALUE}",
+                "until.$": f"{UNTIL}.{STRING_VALUE}",
             },
             result_path="$.window",
         )
         kind = (
             sfn.Choice(self, "FullRefresh?")
-            .when(sfn.Condition.boolean_equals(f"{FULL_REFRESH}.booleanValue", True), full_refresh)
+            .when(
+                sfn.Condition.boolean_equals(f"{FULL_REFRESH}.{BOOLEAN_VALUE}", True), full_refresh
+            )
             .otherwise(incremental)
         )
         usable = (
             sfn.Choice(self, "WindowUsable?")
-            .when(sfn.Condition.is_present(f"{PROBLEM}.stringValue"), refused)
+            .when(sfn.Condition.is_present(f"{PROBLEM}.{STRING_VALUE}"), refused)
             .otherwise(kind)
         )
         self._done = sfn.Pass(self, "WindowChosen", result_path=sfn.JsonPath.DISCARD)

@@ -31,7 +31,11 @@ def spark_runtime(
     config: StageConfig,
     vpc: ec2.IVpc,
     subnets: ec2.SubnetSelection,
-    key: kms.IKey,
+    key: kms.IKey | None,
 ) -> SparkRuntime:
-    runtime = ClusterRuntime if config.emr_mode == "cluster" else ServerlessRuntime
-    return runtime(scope, construct_id, config=config, vpc=vpc, subnets=subnets, key=key)
+    """The runtime of `config.emr_mode`; `key` encrypts the cluster nodes' local disks."""
+    if config.emr_mode == "cluster":
+        if key is None:
+            raise ValueError("EMR cluster mode needs the key for the nodes' local disks")
+        return ClusterRuntime(scope, construct_id, config=config, vpc=vpc, subnets=subnets, key=key)
+    return ServerlessRuntime(scope, construct_id, config=config, vpc=vpc, subnets=subnets)

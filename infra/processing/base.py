@@ -28,6 +28,8 @@ class SparkRuntime(Protocol):
 
     config: StageConfig
     job_role: iam.IRole
+    # The longest the states of `run_states` can take (set by `run_states`).
+    worst_case_seconds: int
     # The Step Functions integration that runs the job (a dimension of the dashboard metric).
     integration_arn: str
 
@@ -98,6 +100,7 @@ class ProcessEvents(sfn.StateMachineFragment):
             .otherwise(window_args)
         )
         first, self._last = runtime.run_states(self, context=context, job=job, logs_uri=logs_uri)
+        self.worst_case_seconds: int = runtime.worst_case_seconds
         full_args.next(first)
         window_args.next(first)
         marker.next(choose)

@@ -13,7 +13,6 @@ from aws_cdk import aws_emr as emr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
@@ -22,7 +21,9 @@ from infra.network import EMR_MANAGED_TAG
 from infra.pipeline.building_blocks import PipelineContext, catch_all, retry_transient
 from infra.processing.job_code import SparkJob
 
+CREATE_CLUSTER_SYNC_ARN = "arn:aws:states:::elasticmapreduce:createCluster.sync"
 ADD_STEP_SYNC_ARN = "arn:aws:states:::elasticmapreduce:addStep.sync"
+TERMINATE_CLUSTER_SYNC_ARN = "arn:aws:states:::elasticmapreduce:terminateCluster.sync"
 
 # What EMR needs on the key that encrypts the nodes' EBS volumes and local disks.
 LOCAL_DISK_KEY_ACTIONS = (
@@ -34,10 +35,10 @@ LOCAL_DISK_KEY_ACTIONS = (
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 )
-# A partition, region or account as cdk-nag prints it: a token or a literal.
-_PARTITION = r"(<AWS::Partition>|aws[\w-]*)"
-_REGION = r"(<AWS::Region>|[a-z]{2}(-[a-z]+)+-\d)"
-_ACCOUNT = r"(<AWS::AccountId>|\d{12})"
+# How cdk-nag prints ARN parts: a pseudo parameter, or the literal of a concrete environment.
+PARTITION_PATTERN = r"(<AWS::Partition>|aws[\w-]*)"
+REGION_PATTERN = r"(<AWS::Region>|[a-z]{2}(-[a-z]+)+-\d)"
+ACCOUNT_PATTERN = r"(<AWS::AccountId>|\d{12})"
 
 
 class ClusterRuntime(Construct):
@@ -156,6 +157,9 @@ class ClusterRuntime(Construct):
             },
         )
         self.instance_types = (config.emr_primary_instance_type, config.emr_core_instance_type)
+        # Every cluster the state machine creates carries these; its EMR permissions are
+        # conditioned on the stage tag.
+        self.tags = {"liberta:stage": config.name, EMR_MANAGED_TAG[0]: EMR_MANAGED_TAG[1]}
 
     # -- the states that run the job -------------------------------------------------------
     def command_prefix(self, job: SparkJob) -> list[str]:
@@ -164,72 +168,89 @@ class ClusterRuntime(Construct):
     def run_states(
         self, scope: Construct, *, context: PipelineContext, job: SparkJob, logs_uri: str
     ) -> tuple[sfn.State, sfn.State]:
+        """CreateCluster -> RunSparkJob -> TerminateCluster, written out (not CDK's EMR task
+        classes) so that the state machine's IAM is exactly `attach`'s: scoped to clusters
+        tagged with this stage, and no unused auto-scaling role."""
         config = self.config
-        market = (
-            tasks.EmrCreateCluster.InstanceMarket.SPOT
-            if config.emr_use_spot
-            else tasks.EmrCreateCluster.InstanceMarket.ON_DEMAND
-        )
-        create = tasks.EmrCreateCluster(
+        cluster_id = "$.cluster.ClusterId"
+
+        def market(spot: bool) -> str:
+            return "SPOT" if spot else "ON_DEMAND"
+
+        create = sfn.CustomState(
             scope,
             "CreateCluster",
-            name=sfn.JsonPath.format(f"{config.prefix}-{{}}", sfn.JsonPath.string_at("$.run_id")),
-            release_label=config.emr_release_label,
-            applications=[tasks.EmrCreateCluster.ApplicationConfigProperty(name="Spark")],
-            cluster_role=self.job_role,
-            service_role=self.service_role,
-            security_configuration=self.security_configuration.ref,
-            log_uri=logs_uri,
-            visible_to_all_users=True,
-            # A safety net: a cluster whose execution died without terminating it stops
-            # after an idle hour.
-            auto_termination_policy_idle_timeout=Duration.hours(1),
-            instances=tasks.EmrCreateCluster.InstancesConfigProperty(
-                ec2_subnet_ids=list(self.subnet_ids),
-                emr_managed_master_security_group=self.primary_security_group.security_group_id,
-                emr_managed_slave_security_group=self.core_security_group.security_group_id,
-                service_access_security_group=(
-                    self.service_access_security_group.security_group_id
-                ),
-                instance_fleets=None,
-                instance_groups=[
-                    tasks.EmrCreateCluster.InstanceGroupConfigProperty(
-                        name="primary",
-                        instance_role=tasks.EmrCreateCluster.InstanceRoleType.MASTER,
-                        instance_type=config.emr_primary_instance_type,
-                        instance_count=1,
-                        market=tasks.EmrCreateCluster.InstanceMarket.ON_DEMAND,
-                    ),
-                    tasks.EmrCreateCluster.InstanceGroupConfigProperty(
-                        name="core",
-                        instance_role=tasks.EmrCreateCluster.InstanceRoleType.CORE,
-                        instance_type=config.emr_core_instance_type,
-                        instance_count=config.emr_core_instance_count,
-                        market=market,
-                    ),
-                ],
-                termination_protected=False,
-            ),
-            tags={"liberta:stage": config.name, "for-use-with-amazon-emr-managed-policies": "true"},
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_selector={"ClusterId.$": "$.ClusterId"},
-            result_path="$.cluster",
+            state_json={
+                "Type": "Task",
+                "Resource": CREATE_CLUSTER_SYNC_ARN,
+                "Parameters": {
+                    "Name.$": f"States.Format('{config.prefix}-{{}}', $.run_id)",
+                    "ReleaseLabel": config.emr_release_label,
+                    "Applications": [{"Name": "Spark"}],
+                    "ServiceRole": self.service_role.role_name,
+                    "JobFlowRole": self.instance_profile.ref,
+                    "SecurityConfiguration": self.security_configuration.ref,
+                    "LogUri": logs_uri,
+                    "VisibleToAllUsers": True,
+                    # A safety net: a cluster whose execution died without terminating it
+                    # stops after an idle hour.
+                    "AutoTerminationPolicy": {"IdleTimeout": 3600},
+                    "Instances": {
+                        "Ec2SubnetIds": list(self.subnet_ids),
+                        "EmrManagedMasterSecurityGroup": (
+                            self.primary_security_group.security_group_id
+                        ),
+                        "EmrManagedSlaveSecurityGroup": self.core_security_group.security_group_id,
+                        "ServiceAccessSecurityGroup": (
+                            self.service_access_security_group.security_group_id
+                        ),
+                        "KeepJobFlowAliveWhenNoSteps": True,
+                        "TerminationProtected": False,
+                        "InstanceGroups": [
+                            {
+                                "Name": "primary",
+                                "InstanceRole": "MASTER",
+                                "InstanceType": config.emr_primary_instance_type,
+                                "InstanceCount": 1,
+                                "Market": "ON_DEMAND",
+                            },
+                            {
+                                "Name": "core",
+                                "InstanceRole": "CORE",
+                                "InstanceType": config.emr_core_instance_type,
+                                "InstanceCount": config.emr_core_instance_count,
+                                "Market": market(config.emr_use_spot),
+                            },
+                        ],
+                    },
+                    "Tags": [{"Key": key, "Value": value} for key, value in self.tags.items()],
+                },
+                "TimeoutSeconds": config.budget_cluster_start_minutes * 60,
+                "ResultSelector": {"ClusterId.$": "$.ClusterId"},
+                "ResultPath": "$.cluster",
+            },
         )
         create.add_retry(errors=["States.TaskFailed"], interval=Duration.minutes(1), max_attempts=2)
         catch_all(create, context.on_failure)
 
-        step = tasks.EmrAddStep(
+        step = sfn.CustomState(
             scope,
             "RunSparkJob",
-            cluster_id=sfn.JsonPath.string_at("$.cluster.ClusterId"),
-            name=sfn.JsonPath.format("liberta-job-{}", sfn.JsonPath.string_at("$.run_id")),
-            jar="command-runner.jar",
-            args=sfn.JsonPath.list_at("$.job.args"),
-            action_on_failure=tasks.ActionOnFailure.CONTINUE,
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            task_timeout=sfn.Timeout.duration(Duration.hours(config.emr_step_timeout_hours)),
-            result_selector={"StepId.$": "$.Step.Id"},
-            result_path="$.step_run",
+            state_json={
+                "Type": "Task",
+                "Resource": ADD_STEP_SYNC_ARN,
+                "Parameters": {
+                    "ClusterId.$": cluster_id,
+                    "Step": {
+                        "Name.$": "States.Format('liberta-job-{}', $.run_id)",
+                        "ActionOnFailure": "CONTINUE",
+                        "HadoopJarStep": {"Jar": "command-runner.jar", "Args.$": "$.job.args"},
+                    },
+                },
+                "TimeoutSeconds": config.budget_spark_minutes * 60,
+                "ResultSelector": {"StepId.$": "$.Step.Id"},
+                "ResultPath": "$.step_run",
+            },
         )
         step.add_retry(
             errors=["ElasticMapReduce.AmazonElasticMapReduceException"],
@@ -237,56 +258,128 @@ class ClusterRuntime(Construct):
             max_attempts=2,
             backoff_rate=2,
         )
-        terminate_after_failure = tasks.EmrTerminateCluster(
-            scope,
-            "TerminateClusterAfterFailure",
-            cluster_id=sfn.JsonPath.string_at("$.cluster.ClusterId"),
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        retry_transient(terminate_after_failure, attempts=5)
+
+        def terminate(state_id: str) -> sfn.CustomState:
+            task = sfn.CustomState(
+                scope,
+                state_id,
+                state_json={
+                    "Type": "Task",
+                    "Resource": TERMINATE_CLUSTER_SYNC_ARN,
+                    "Parameters": {"ClusterId.$": cluster_id},
+                    "TimeoutSeconds": config.budget_cluster_stop_minutes * 60,
+                    "ResultPath": sfn.JsonPath.DISCARD,  # null: keep the state
+                },
+            )
+            retry_transient(task, attempts=5)
+            return task
+
+        terminate_after_failure = terminate("TerminateClusterAfterFailure")
         catch_all(terminate_after_failure, context.on_failure, result_path="$.terminate_error")
         terminate_after_failure.next(context.on_failure)
         catch_all(step, terminate_after_failure)
 
-        terminate = tasks.EmrTerminateCluster(
-            scope,
-            "TerminateCluster",
-            cluster_id=sfn.JsonPath.string_at("$.cluster.ClusterId"),
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        retry_transient(terminate, attempts=5)
-        catch_all(terminate, context.on_failure)
+        done = terminate("TerminateCluster")
+        catch_all(done, context.on_failure)
         create.next(step)
-        step.next(terminate)
-        self._create = create
-        return create, terminate
+        step.next(done)
+        self.worst_case_seconds = 60 * (
+            config.budget_cluster_start_minutes
+            + config.budget_spark_minutes
+            + config.budget_cluster_stop_minutes
+        )
+        return create, done
 
     # -- what the state machine needs, and the acknowledged findings ---------------------------
     def attach(self, state_machine: sfn.StateMachine) -> None:
-        # The CDK EMR tasks grant what they call (create, add step, terminate, pass role);
+        """Exactly what the three EMR integrations call, on Liberta's clusters only."""
+        stack, role = Stack.of(self), state_machine.role
+        stage_tag = {"aws:RequestTag/liberta:stage": self.config.name}
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CreateStageClusters",
+                # RunJobFlow has no resource type: the condition admits only clusters tagged
+                # with this stage (the tag the state machine puts on them).
+                actions=["elasticmapreduce:RunJobFlow"],
+                resources=["*"],
+                conditions={"StringEquals": stage_tag},
+            )
+        )
+        clusters = stack.format_arn(
+            service="elasticmapreduce", resource="cluster", resource_name="*"
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="TagStageClusters",
+                actions=["elasticmapreduce:AddTags"],
+                resources=[clusters],
+                conditions={"StringEquals": stage_tag},
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="RunOnStageClusters",
+                actions=[
+                    "elasticmapreduce:DescribeCluster",
+                    "elasticmapreduce:TerminateJobFlows",
+                    "elasticmapreduce:AddJobFlowSteps",
+                    "elasticmapreduce:DescribeStep",
+                    "elasticmapreduce:CancelSteps",
+                ],
+                resources=[clusters],
+                conditions={"StringEquals": {"aws:ResourceTag/liberta:stage": self.config.name}},
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PassClusterRoles",
+                actions=["iam:PassRole"],
+                resources=[self.service_role.role_arn, self.job_role.role_arn],
+                conditions={
+                    "StringEquals": {"iam:PassedToService": "elasticmapreduce.amazonaws.com"}
+                },
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EmrCleanupServiceLinkedRole",
+                # EMR creates its cleanup service-linked role on first use.
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[
+                    stack.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name="aws-service-role/elasticmapreduce.amazonaws.com*/"
+                        "AWSServiceRoleForEMRCleanup*",
+                    )
+                ],
+                conditions={
+                    "StringLike": {"iam:AWSServiceName": "elasticmapreduce.amazonaws.com*"}
+                },
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="SyncEmrEvents",
+                # The .sync integrations' managed EventBridge rules.
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[
+                    stack.format_arn(service="events", resource="rule", resource_name=name)
+                    for name in (
+                        "StepFunctionsGetEventForEMRRunJobFlowRule",
+                        "StepFunctionsGetEventForEMRAddJobFlowStepsRule",
+                        "StepFunctionsGetEventForEMRTerminateJobFlowsRule",
+                    )
+                ],
+            )
+        )
         # EMR needs the instance profile before the first CreateCluster call.
         state_machine.node.add_dependency(self.instance_profile)
 
     def acknowledge_findings(
         self, stack: Stack, state_machine_role: iam.IRole
     ) -> list[str | RegexAppliesTo]:
-        NagSuppressions.add_resource_suppressions(
-            self._create.node.find_child("AutoScalingRole"),
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-IAM4",
-                    reason="Created by CDK's EmrCreateCluster task for every cluster; Liberta's "
-                    "transient cluster defines no automatic scaling policy, so EMR never uses it.",
-                    applies_to=[
-                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                        "AmazonElasticMapReduceforAutoScalingRole"
-                    ],
-                )
-            ],
-            apply_to_children=True,
-        )
         NagSuppressions.add_resource_suppressions(
             self.service_role,
             [
@@ -304,16 +397,17 @@ class ClusterRuntime(Construct):
             ],
             apply_to_children=True,
         )
-        # The policy CDK's EmrCreateCluster/EmrAddStep/EmrTerminateCluster tasks generate:
-        # clusters are created per execution, so their ids are unknown at deploy time; the EMR
-        # cleanup service-linked role is created by EMR on first use.
+        # Clusters are created per execution: their ids are unknown at deploy time, so the
+        # state machine's EMR actions name cluster/* under a condition on the stage's tag;
+        # RunJobFlow has no resource type; the EMR cleanup service-linked role is EMR's own.
         return [
+            "Resource::*",
             RegexAppliesTo(
-                regex=rf"/^Resource::arn:{_PARTITION}:elasticmapreduce:{_REGION}:{_ACCOUNT}"
+                regex=rf"/^Resource::arn:{PARTITION_PATTERN}:elasticmapreduce:{REGION_PATTERN}:{ACCOUNT_PATTERN}"
                 r":cluster\/\*$/"
             ),
             RegexAppliesTo(
-                regex=rf"/^Resource::arn:{_PARTITION}:iam::{_ACCOUNT}:role\/aws-service-role\/"
+                regex=rf"/^Resource::arn:{PARTITION_PATTERN}:iam::{ACCOUNT_PATTERN}:role\/aws-service-role\/"
                 r"elasticmapreduce\.amazonaws\.com\*\/AWSServiceRoleForEMRCleanup\*$/"
             ),
         ]

@@ -6,7 +6,6 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emrserverless as emrs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import RegexAppliesTo
 from constructs import Construct
@@ -29,7 +28,6 @@ class ServerlessRuntime(Construct):
         config: StageConfig,
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
-        key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
@@ -96,7 +94,8 @@ class ServerlessRuntime(Construct):
                     "ExecutionRoleArn": self.job_role.role_arn,
                     "Name.$": "States.Format('liberta-job-{}', $.run_id)",
                     "ClientToken.$": "$.client_token",
-                    "ExecutionTimeoutMinutes": config.emr_step_timeout_hours * 60,
+                    # EMR Serverless cancels a run that exceeds its budget.
+                    "ExecutionTimeoutMinutes": config.budget_spark_minutes,
                     "JobDriver": {
                         "SparkSubmit": {
                             "EntryPoint": job.entry_point_uri,
@@ -110,6 +109,8 @@ class ServerlessRuntime(Construct):
                         }
                     },
                 },
+                # The run's own timeout fires first; this bounds a stuck integration.
+                "TimeoutSeconds": (config.budget_spark_minutes + 15) * 60,
                 "ResultSelector": {"JobRunId.$": "$.JobRunId"},
                 "ResultPath": "$.job_run",
             },
@@ -121,6 +122,7 @@ class ServerlessRuntime(Construct):
             backoff_rate=2,
         )
         catch_all(start, context.on_failure)
+        self.worst_case_seconds = (config.budget_spark_minutes + 15) * 60
         return start, start
 
     # -- what the state machine needs, and the acknowledged findings ---------------------------

@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS analysis.f_revenue (
     PRIMARY KEY (event_key)
     -- Foreign keys: declared for Redshift (its planner uses them; it never enforces them) and
     -- left out locally, where Postgres would check them row by row (see redshift_sql/README.md).
-    -- The load's quality gate and checks/no_orphan_facts.sql enforce them in both dialects.
+    -- The load's quality gate and post-load checks enforce them in both dialects.
     /*redshift: , FOREIGN KEY (user_key) REFERENCES analysis.d_user (user_key) */
     /*redshift: , FOREIGN KEY (session_key) REFERENCES analysis.f_session (session_key) */
     /*redshift: , FOREIGN KEY (date_key) REFERENCES analysis.d_date (date_key) */

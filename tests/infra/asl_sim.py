@@ -50,7 +50,8 @@ class Execution:
     calls: list[Call] = field(default_factory=list)
     end_state: str = ""
     status: str = ""  # SUCCEEDED | FAILED
-    output: Any = None
+    output: Any = None  # the output, or {Error, Cause} of a failed execution
+    final_data: Any = None  # the state data when a Fail state was reached
 
     def calls_to(self, state: str) -> list[Call]:
         return [c for c in self.calls if c.state == state]
@@ -226,6 +227,23 @@ def _apply(name: str, args: list[tuple[str, Any]]) -> Any:
         return {**values[0], **values[1]}
     if name == "MathAdd":
         return values[0] + values[1]
+    if name == "StringSplit":
+        # Every character of the second argument delimits; empty pieces are dropped
+        # (AWS's documented example; LocalStack's implementation does the same).
+        text, delimiters = values
+        if not isinstance(text, str) or not isinstance(delimiters, str):
+            raise StatesRuntimeError("States.StringSplit arguments must be strings")
+        pattern = "|".join(re.escape(c) for c in delimiters)
+        return [piece for piece in re.split(pattern, text) if piece]
+    if name == "ArrayLength":
+        if not isinstance(values[0], list):
+            raise StatesRuntimeError("States.ArrayLength of a non-array")
+        return len(values[0])
+    if name == "ArrayGetItem":
+        array, index = values
+        if not isinstance(array, list) or not 0 <= index < len(array):
+            raise StatesRuntimeError("States.ArrayGetItem index out of range")
+        return array[index]
     if name == "UUID":
         return "00000000-0000-4000-8000-000000000000"
     raise Unsupported(f"States.{name}")
@@ -272,10 +290,22 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "StringEquals": lambda v, x: isinstance(v, str) and v == x,
     "NumericEquals": lambda v, x: _is_number(v) and v == x,
     "NumericGreaterThanEquals": lambda v, x: _is_number(v) and v >= x,
+    "NumericLessThan": lambda v, x: _is_number(v) and v < x,
     "BooleanEquals": lambda v, x: isinstance(v, bool) and v == x,
     "IsString": lambda v, x: isinstance(v, str) == x,
     "IsBoolean": lambda v, x: isinstance(v, bool) == x,
+    "StringMatches": lambda v, x: isinstance(v, str) and _wildcard(x).fullmatch(v) is not None,
 }
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """StringMatches: `*` matches any run of characters, `\\*` is a literal star."""
+    parts = re.split(r"(\\\\|\\\*|\*)", pattern)
+    regex = "".join(
+        ".*" if p == "*" else re.escape(p[1]) if p in ("\\\\", "\\*") else re.escape(p)
+        for p in parts
+    )
+    return re.compile(regex, re.DOTALL)
 
 
 def _is_number(value: Any) -> bool:
@@ -293,6 +323,9 @@ def rule_matches(rule: dict[str, Any], data: Any, context: Any) -> bool:
     if "IsPresent" in rule:
         return is_present(variable, data, context) == rule["IsPresent"]
     (operator,) = [k for k in rule if k not in ("Variable", "Next")]
+    if operator.endswith("Path") and operator[:-4] in _COMPARISONS:
+        expected = select(rule[operator], data, context)
+        return _COMPARISONS[operator[:-4]](select(variable, data, context), expected)
     if operator not in _COMPARISONS:
         raise Unsupported(f"Choice operator {operator}")
     return _COMPARISONS[operator](select(variable, data, context), rule[operator])
@@ -309,6 +342,13 @@ def _catcher(state: dict[str, Any], error: str) -> dict[str, Any] | None:
     return None
 
 
+STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:liberta-test"
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+
 def run(
     definition: dict[str, Any],
     execution_input: Any,
@@ -316,25 +356,52 @@ def run(
     *,
     execution_name: str = "run-1",
     start_time: str = "2026-11-02T02:30:00.123Z",
+    state_machine_arn: str = STATE_MACHINE_ARN,
     start_at: str | None = None,
     max_transitions: int = 5000,
 ) -> Execution:
     """Execute `definition`; `aws(state_name, resource, parameters)` returns a Task's result
     or raises `TaskFailed`. Retries are not simulated: the fake decides the final outcome."""
-    states = definition["States"]
-    name = start_at or definition["StartAt"]
-    data = copy.deepcopy(execution_input)
     execution = Execution()
+    context = {
+        "Execution": {
+            "Id": execution_arn(state_machine_arn, execution_name),
+            "Name": execution_name,
+            "StartTime": start_time,
+            "Input": execution_input,
+        },
+        "StateMachine": {"Id": state_machine_arn},
+    }
+    _run_states(
+        definition,
+        start_at or definition["StartAt"],
+        copy.deepcopy(execution_input),
+        aws,
+        context=context,
+        execution=execution,
+        max_transitions=max_transitions,
+    )
+    return execution
+
+
+def _run_states(
+    definition: dict[str, Any],
+    name: str,
+    data: Any,
+    aws: Callable[[str, str, Any], Any],
+    *,
+    context: dict[str, Any],
+    execution: Execution,
+    max_transitions: int,
+) -> None:
+    """Run from state `name` until an end; the outcome is written into `execution`."""
+    states = definition["States"]
     for _ in range(max_transitions):
         state = states[name]
         execution.visited.append(name)
         context = {
-            "Execution": {
-                "Name": execution_name,
-                "StartTime": start_time,
-                "Input": execution_input,
-            },
-            "State": {"Name": name, "EnteredTime": start_time},
+            **context,
+            "State": {"Name": name, "EnteredTime": context["Execution"]["StartTime"]},
         }
         kind = state["Type"]
         if "InputPath" in state or "OutputPath" in state:
@@ -342,7 +409,10 @@ def run(
         if kind == "Succeed" or kind == "Fail":
             execution.end_state, execution.output = name, data
             execution.status = "SUCCEEDED" if kind == "Succeed" else "FAILED"
-            return execution
+            if kind == "Fail":
+                execution.output = {"Error": state.get("Error"), "Cause": state.get("Cause")}
+                execution.final_data = data
+            return
         if kind == "Wait":
             name = state["Next"]
             continue
@@ -360,20 +430,26 @@ def run(
             else:
                 result = state.get("Result", data)
             data = apply_result_path(state, data, result)
+            if state.get("End"):
+                execution.end_state, execution.output, execution.status = name, data, "SUCCEEDED"
+                return
             name = state["Next"]
             continue
-        if kind != "Task":
-            raise Unsupported(f"{name}: state type {kind}")
-        parameters = resolve(state.get("Parameters", {}), data, context)
-        execution.calls.append(Call(name, state["Resource"], parameters))
         try:
-            result = aws(name, state["Resource"], parameters)
+            if kind == "Task":
+                parameters = resolve(state.get("Parameters", {}), data, context)
+                execution.calls.append(Call(name, state["Resource"], parameters))
+                result = aws(name, state["Resource"], parameters)
+            elif kind == "Map":
+                result = _run_map(state, data, aws, context=context, execution=execution)
+            else:
+                raise Unsupported(f"{name}: state type {kind}")
         except TaskFailed as failure:
             catcher = _catcher(state, failure.error)
             if catcher is None:
                 execution.end_state, execution.status = name, "FAILED"
                 execution.output = {"Error": failure.error, "Cause": failure.cause}
-                return execution
+                return
             error_output: dict[str, Any] = {"Error": failure.error}
             if failure.cause is not None:
                 error_output["Cause"] = failure.cause
@@ -383,7 +459,48 @@ def run(
         if "ResultSelector" in state:
             result = resolve(state["ResultSelector"], result, context)
         data = apply_result_path(state, data, result)
-        if "Next" not in state:
-            raise Unsupported(f"{name}: a Task with End")
+        if state.get("End"):
+            execution.end_state, execution.output, execution.status = name, data, "SUCCEEDED"
+            return
         name = state["Next"]
     raise AssertionError(f"no end after {max_transitions} transitions: {execution.visited[-20:]}")
+
+
+def _run_map(
+    state: dict[str, Any],
+    data: Any,
+    aws: Callable[[str, str, Any], Any],
+    *,
+    context: dict[str, Any],
+    execution: Execution,
+) -> list[Any]:
+    """An INLINE Map: the item processor runs once per item; the first failure fails the
+    Map (a `TaskFailed` the Map's own Catch sees)."""
+    processor = state["ItemProcessor"]
+    if processor.get("ProcessorConfig", {}).get("Mode", "INLINE") != "INLINE":
+        raise Unsupported("Map modes other than INLINE")
+    if "ItemSelector" in state or "ItemReader" in state:
+        raise Unsupported("Map ItemSelector / ItemReader")
+    items = select(state.get("ItemsPath", "$"), data, context)
+    if not isinstance(items, list):
+        raise StatesRuntimeError("Map ItemsPath does not select an array")
+    outputs = []
+    for item in items:
+        inner = Execution()
+        _run_states(
+            processor,
+            processor["StartAt"],
+            copy.deepcopy(item),
+            aws,
+            context=context,
+            execution=inner,
+            max_transitions=1000,
+        )
+        execution.visited += inner.visited
+        execution.calls += inner.calls
+        if inner.status != "SUCCEEDED":
+            raise TaskFailed(
+                inner.output.get("Error") or "States.TaskFailed", inner.output.get("Cause")
+            )
+        outputs.append(inner.output)
+    return outputs

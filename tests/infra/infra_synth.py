@@ -39,10 +39,24 @@ class Synth:
         child = construct.node.default_child or construct
         return self.stack.resolve(child.logical_id)
 
+    def state_machine(self, suffix: str) -> dict[str, Any]:
+        """The state machine named `liberta-<stage>-<suffix>`."""
+        name = f"liberta-{self.stage}-{suffix}"
+        (machine,) = [
+            m
+            for m in self.resources("AWS::StepFunctions::StateMachine").values()
+            if m["Properties"]["StateMachineName"] == name
+        ]
+        return machine
+
+    def asl_of(self, suffix: str) -> dict[str, Any]:
+        machine = self.state_machine(suffix)
+        return json.loads(resolve_join(machine["Properties"]["DefinitionString"]))
+
     @property
     def asl(self) -> dict[str, Any]:
-        (machine,) = self.resources("AWS::StepFunctions::StateMachine").values()
-        return json.loads(resolve_join(machine["Properties"]["DefinitionString"]))
+        """The pipeline's definition (the other state machines: `asl_of`)."""
+        return self.asl_of("pipeline")
 
 
 def _part(part: Any) -> str:

@@ -19,34 +19,46 @@ from liberta_core.steps import PIPELINE_STEPS
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 
 
-def _write(synth: Synth, tmp_path: Path) -> Path:
-    path = tmp_path / f"{synth.stage}-{synth.emr_mode}.asl.json"
-    path.write_text(json.dumps(synth.asl, indent=1))
-    return path
+STATE_MACHINES = ("pipeline", "warehouse-setup", "abort-cleanup")
 
 
-def test_asl_validator_accepts_the_definition(synth: Synth, tmp_path: Path) -> None:
+def _write(synth: Synth, tmp_path: Path) -> list[Path]:
+    paths = []
+    for name in STATE_MACHINES:
+        path = tmp_path / f"{synth.stage}-{synth.emr_mode}-{name}.asl.json"
+        path.write_text(json.dumps(synth.asl_of(name), indent=1))
+        paths.append(path)
+    return paths
+
+
+def test_asl_validator_accepts_every_definition(synth: Synth, tmp_path: Path) -> None:
     if not ASL_VALIDATOR.exists():
         pytest.fail(f"{ASL_VALIDATOR} is missing: run `make node_modules/.installed-stamp`")
-    result = subprocess.run(
-        [str(ASL_VALIDATOR), "--json-path", str(_write(synth, tmp_path))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    for path in _write(synth, tmp_path):
+        result = subprocess.run(
+            [str(ASL_VALIDATOR), "--json-path", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, path.name + result.stdout + result.stderr
 
 
-def test_statelint_accepts_the_definition(synth: Synth, tmp_path: Path) -> None:
+def test_statelint_accepts_the_definitions(synth: Synth, tmp_path: Path) -> None:
+    """statelint predates the Map state's ItemProcessor (ASL 2022), which the abort cleanup
+    uses: that definition is checked by asl-validator only."""
     statelint = shutil.which("statelint", path=str(Path(sys.executable).parent))
     assert statelint, "statelint is not installed in the venv"
-    result = subprocess.run(
-        [statelint, "--ignore=FLOAT", str(_write(synth, tmp_path))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    for path in _write(synth, tmp_path):
+        if path.name.endswith("abort-cleanup.asl.json"):
+            continue
+        result = subprocess.run(
+            [statelint, "--ignore=FLOAT", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, path.name + result.stdout + result.stderr
 
 
 def _successors(state: dict[str, Any]) -> list[str]:
@@ -95,20 +107,22 @@ def test_every_failure_records_the_run_then_notifies_then_fails(synth: Synth) ->
     assert states["PipelineFailed"]["Type"] == "Fail"
     failure_path = _failure_path(states)
     assert {"RecordFailedRun", "NotifyFailure", "PipelineFailed"} <= failure_path
+    after_commit = _reachable(states, "LoadBatchFinished")
+    assert not after_commit & failure_path  # a committed load never becomes a failed run
     for name, state in states.items():
         if name in failure_path or name == "TerminateClusterAfterFailure":
             continue
         for catch in state.get("Catch", []):
-            if name == "PublishRunMetrics":
-                # Metrics are observability: the loaded run still succeeds (and notifies).
-                assert states[catch["Next"]]["Next"] == state["Next"]
+            if name in after_commit:
+                # Counts, metrics, success notification: observability of a committed run.
+                assert catch["Next"] in after_commit and catch["ResultPath"] != "$.error", name
                 continue
             assert catch["Next"] in (FAILURE_ENTRY, "TerminateClusterAfterFailure"), name
             assert catch["ResultPath"] == "$.error", name
-    # Error Passes (invalid input, manifest, SQL failed / timed out, check violations) too.
+    # Error Passes (invalid run id or input, refused window, SQL failed or timed out) too.
     for name, state in states.items():
         error_pass = state["Type"] == "Pass" and state.get("ResultPath") == "$.error"
-        if error_pass and name not in failure_path:
+        if error_pass and name not in failure_path | after_commit:
             assert state["Next"] == FAILURE_ENTRY, name
     # NotifyFailure is reached only through the recording, whatever the recording's outcome.
     reached = set()
@@ -121,7 +135,9 @@ def test_every_failure_records_the_run_then_notifies_then_fails(synth: Synth) ->
         todo += _successors(states[name])
     assert "NotifyFailure" not in reached
     predecessors = {n for n, s in states.items() if "NotifyFailure" in _successors(s)}
-    assert predecessors == {"FailedRunRecorded", "FailedRunNotRecorded"}
+    assert predecessors == {"FailureDetailOwn", "FailureDetailElsewhere"}
+    recorded_or_not = {n for n, s in states.items() if "FailureCauseIsShort?" in _successors(s)}
+    assert recorded_or_not == {"FailedRunRecorded", "FailedRunNotRecorded"}
     # The recording never overwrites the original error and never loops back.
     for name in failure_path - {FAILURE_ENTRY, "FailureWithoutCause"}:
         state = states[name]
@@ -132,6 +148,8 @@ def test_every_failure_records_the_run_then_notifies_then_fails(synth: Synth) ->
     # Nothing but the failure path ends in a Fail state.
     fails = {n for n, s in states.items() if s["Type"] == "Fail"}
     assert fails == {"PipelineFailed"}
+    succeeds = {n for n, s in states.items() if s["Type"] == "Succeed"}
+    assert succeeds == {"Done", "SkippedRunInProgress"}
 
 
 def test_every_state_keeps_what_the_failure_path_reads(synth: Synth) -> None:
@@ -142,7 +160,7 @@ def test_every_state_keeps_what_the_failure_path_reads(synth: Synth) -> None:
             continue
         if state.get("ResultPath", "$") == "$":
             keeps = state.get("Parameters", {})
-            assert name in ("Prepare", "KeepManifestSummary"), f"{name} replaces the state"
+            assert name == "Prepare", f"{name} replaces the state"
             assert {"run_id.$", "started_at.$"} <= set(keeps), name
 
 
@@ -187,40 +205,52 @@ def test_run_id_comes_from_the_execution_not_from_synth(synth: Synth) -> None:
     assert prepare["input.$"] == "$"
 
 
-def test_bootstrap_runs_first_and_is_the_ddl_of_redshift_sql(synth: Synth) -> None:
+def test_bootstrap_sets_up_the_warehouse_then_runs_the_ddl_of_redshift_sql(synth: Synth) -> None:
     states = synth.asl["States"]
-    after_validation = states[states[states["ValidateInput"]["Default"]]["Next"]]
-    assert after_validation["Parameters"] == {"name": "bootstrap"}  # the step marker
-    assert after_validation["Next"].startswith("BootstrapSchema")
+    marker = states["Bootstrap"]
+    assert marker["Parameters"] == {"name": "bootstrap"}  # the step marker
+    setup = states[marker["Next"]]
+    assert setup["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    setup_id = synth.logical_id(synth.stack.setup.state_machine)
+    assert setup["Parameters"]["StateMachineArn"] == f"ref-{setup_id}"
+    assert setup["TimeoutSeconds"] == synth.stack.config.budget_setup_minutes * 60
+    assert setup["Next"] == "BootstrapSchema1"
     expected = [
         _normalize(s) for s in warehouse_sql.bootstrap_statements(warehouse_sql.Dialect.REDSHIFT)
     ]
     sent: list[str] = []
     for name, state in states.items():
-        if re.fullmatch(r"BootstrapSchema\d*", name):
+        if re.fullmatch(r"BootstrapSchema\d+", name):
             assert state["Resource"].endswith("redshiftdata:batchExecuteStatement")
+            assert "SecretArn" not in state["Parameters"]  # as the pipeline's IAM identity
             sent += [_normalize(s) for s in state["Parameters"]["Sqls"]]
     assert sent == expected
 
 
-# How each load placeholder reaches Redshift (docs/run-manifest.md field -> state path).
-EXPECTED_LOAD_PATHS = {
-    "run_id": "$.run_id",
-    "copy_prefix": "$.run.copy_prefix",
-    "full_refresh": "$.manifest.window.full_refresh",
-    "window_since": "$.manifest.window.since",
-    "window_until": "$.manifest.window.until",
-    "high_water_mark": "$.manifest.high_water_mark",
-    "quarantine_by_reason": "States.JsonToString($.manifest.quarantine.by_reason)",
-    **{
-        f"counts_{c}": f"$.manifest.counts.{c}"
-        for c in ("read", "valid", "quarantined", "duplicates", "time_corrected")
-    },
-    **{
-        f"rows_{t}": f"$.manifest.tables.{t}.rows"
-        for t in ("d_user", "d_date", "d_device", "d_item", "f_session", "f_event", "f_revenue")
-    },
-}
+def test_the_warehouse_setup_runs_the_admin_sql_as_the_admin(synth: Synth) -> None:
+    """Issue 10, item 9: roles and grants (redshift_sql/admin) are the only SQL that runs as
+    the admin, in their own state machine; the pipeline's role cannot read the admin secret."""
+    run_admin = synth.asl_of("warehouse-setup")["States"]["RunAdminSql"]
+    secret_id = synth.logical_id(synth.stack.warehouse.admin_secret)
+    assert run_admin["Parameters"]["SecretArn"] == f"ref-{secret_id}"
+    expected = [
+        _normalize(s.replace("${database}", "liberta"))
+        for s in warehouse_sql.admin_statements(warehouse_sql.Dialect.REDSHIFT)
+    ]
+    assert [_normalize(s) for s in run_admin["Parameters"]["Sqls"]] == expected
+    assert "SecretArn" not in json.dumps(synth.asl)
+    holders = {
+        role["Ref"]
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if "secretsmanager:GetSecretValue" in json.dumps(policy["Properties"]["PolicyDocument"])
+        for role in policy["Properties"]["Roles"]
+    }
+    assert holders == {synth.logical_id(synth.stack.setup.role)}
+
+
+# How each load placeholder reaches Redshift: validated run values only (the run id passed
+# the run-id rule at the entrance; the run's location is built from it).
+EXPECTED_LOAD_PATHS = {"run_id": "$.run_id", "run_uri": "$.run.uri"}
 
 
 def _normalize(sql: str) -> str:
@@ -242,11 +272,11 @@ def test_load_is_one_batch_of_the_redshift_sql_load(synth: Synth) -> None:
     states = synth.asl["States"]
     load = states["LoadBatch"]
     assert load["Resource"] == "arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement"
-    rendered = states["LoadBatchRenderSql"]["Parameters"]
+    rendered = states["LoadBatchRenderSql"]["Parameters"]["sql"]
     batch = warehouse_sql.redshift_load_batch()
     assert (
         load["Parameters"]["Sqls.$"]
-        == "States.Array(" + ", ".join(f"$.load_sql.s{i:02d}" for i in range(len(batch))) + ")"
+        == "States.Array(" + ", ".join(f"$.load.sql.s{i:02d}" for i in range(len(batch))) + ")"
     )
     copy_role_arn = "arn:aws:svc:eu-west-1:123456789012:getatt/" + synth.logical_id(
         synth.stack.warehouse.copy_role
@@ -262,20 +292,24 @@ def test_load_is_one_batch_of_the_redshift_sql_load(synth: Synth) -> None:
         expected = statement.replace("${iam_role}", copy_role_arn)
         expected = re.sub(r"\$\{[a-z_0-9]+\}", "{}", expected)
         assert _normalize(text) == _normalize(expected)
+    # The rendered SQL lives in $.load only until the submission replaces it with the id.
+    assert load["ResultPath"] == "$.load"
+    assert states["LoadBatchRenderSql"]["ResultPath"] == "$.load"
 
 
-def test_checks_run_each_query_of_redshift_sql_checks_and_fail_on_rows(synth: Synth) -> None:
+def test_the_post_load_checks_are_inside_the_load_transaction(synth: Synth) -> None:
+    """Issue 10, item 7: the checks are a statement of the one load batch, after the merges
+    and before the load log, so a violation rolls the whole load back (the check SQL and the
+    rollback on a real database: tests/warehouse)."""
+    batch = [_normalize(s) for s in warehouse_sql.redshift_load_batch()]
+    check = batch.index("CALL etl.assert_post_load_checks()")
+    merges = [i for i, s in enumerate(batch) if s.startswith("MERGE INTO analysis.")]
+    log = next(i for i, s in enumerate(batch) if s.startswith("INSERT INTO etl.load_log"))
+    assert merges and max(merges) < check < log
     states = synth.asl["States"]
-    checks = warehouse_sql.check_queries(warehouse_sql.Dialect.REDSHIFT)
-    for name, query in checks.items():
-        state_name = "Check" + "".join(p.title() for p in name.split("_"))
-        task = states[state_name]
-        assert task["Resource"].endswith("redshiftdata:executeStatement")
-        assert _normalize(task["Parameters"]["Sql"]) == _normalize(query)
-        verdict = states[f"{state_name}Clean?"]
-        (rule,) = verdict["Choices"]
-        assert rule["NumericEquals"] == 0 and rule["Variable"].endswith(".result.TotalNumRows")
-        assert states[verdict["Default"]]["Next"] == FAILURE_ENTRY
+    assert not [n for n in states if n.startswith("Check")]
+    for name in _reachable(states, "LoadBatchFinished"):
+        assert "batchExecuteStatement" not in states[name].get("Resource", ""), name
 
 
 def test_the_window_is_select_window_sql_with_the_input_as_parameters(synth: Synth) -> None:
@@ -305,11 +339,79 @@ def test_the_main_path_enters_the_pipeline_steps_in_order(synth: Synth) -> None:
     assert [states[n]["Parameters"]["name"] for n in markers] == [s.name for s in PIPELINE_STEPS]
 
 
-def test_data_api_polling_is_bounded(synth: Synth) -> None:
+def _budget_minutes(config: Any, loop: str) -> int:
+    if loop.startswith("BootstrapSchema"):
+        return config.budget_bootstrap_minutes
+    return {
+        "ReadWindow": config.budget_window_minutes,
+        "LoadBatch": config.budget_load_minutes,
+        "ReadRunCounts": config.budget_query_minutes,
+        "RecordFailedRun": config.budget_query_minutes,
+    }[loop]
+
+
+def _poll_limits(states: dict[str, Any]) -> dict[str, int]:
+    """Each Data API poll loop's bound (the Done? Choice's count rule), by loop name."""
+    return {
+        name.removesuffix("Done?"): next(
+            c["NumericGreaterThanEquals"]
+            for c in state["Choices"]
+            if "NumericGreaterThanEquals" in c
+        )
+        for name, state in states.items()
+        if name.endswith("Done?")
+    }
+
+
+def test_data_api_polling_is_bounded_by_each_steps_budget(synth: Synth) -> None:
+    config = synth.stack.config
     states = synth.asl["States"]
-    loops = [n for n in states if n.endswith("Done?")]
-    assert len(loops) >= 6
-    for name in loops:
-        bounded = [c for c in states[name]["Choices"] if "NumericGreaterThanEquals" in c]
-        assert bounded and bounded[0]["NumericGreaterThanEquals"] == 360, name
-        assert states[bounded[0]["Next"]]["Resource"].endswith("cancelStatement")
+    limits = _poll_limits(states)
+    assert {"BootstrapSchema1", "ReadWindow", "LoadBatch", "RecordFailedRun"} <= set(limits)
+    for loop, limit in limits.items():
+        assert limit == config.polls(_budget_minutes(config, loop)), loop
+        (bound,) = [c for c in states[f"{loop}Done?"]["Choices"] if "NumericGreaterThanEquals" in c]
+        assert states[bound["Next"]]["Resource"].endswith("cancelStatement")
+        assert states[f"{loop}Wait"]["Seconds"] == config.data_api_poll_seconds
+        assert states[f"{loop}WaitLonger"]["Seconds"] == config.data_api_slow_poll_seconds
+
+
+# Step Functions history events per state entered (Standard workflows): entered and exited,
+# and for a Task also scheduled, started and succeeded or failed.
+EVENTS_PER_STATE = {"Task": 5}
+HISTORY_LIMIT = 25_000
+
+
+def test_the_worst_case_run_fits_the_execution_timeout_and_the_history_limit(
+    synth: Synth,
+) -> None:
+    """Issue 10, item 4: a first run (full refresh) whose every step uses all of its budget
+    (each statement finishing on its last poll, each EMR or setup wait counted at its
+    timeout) and then fails at the very end still ends before the execution's timeout, so
+    no step is ever cut off by it (where nothing could cancel the SQL), and stays far inside
+    Step Functions' 25,000-event history."""
+    from asl_sim import run
+    from test_infra_failure_path import FakeAws
+
+    states = synth.asl["States"]
+    limits = _poll_limits(states)
+
+    class SlowAws(FakeAws):
+        def __call__(self, state: str, resource: str, parameters: Any) -> Any:
+            if resource.endswith("describeStatement"):
+                self.polls_until_finished = limits[self.statements[parameters["Id"]]]
+            return super().__call__(state, resource, parameters)
+
+    aws = SlowAws(sql_fails={"LoadBatch": "ERROR: the worst case"}, watermark=None)
+    execution = run(synth.asl, {}, aws, max_transitions=100_000)
+    assert execution.end_state == "PipelineFailed"
+    assert "FullRefreshWindow" in execution.visited
+    # Every loop to its end (the failed load's description is read once more, for its Error).
+    assert aws.polls == {name: limits[name] + (name == "LoadBatch") for name in aws.polls}
+    assert "RecordFailedRun" in aws.polls
+    waited = sum(
+        states[n].get("Seconds", 0) + states[n].get("TimeoutSeconds", 0) for n in execution.visited
+    )
+    assert waited < synth.asl["TimeoutSeconds"]
+    events = 2 + sum(EVENTS_PER_STATE.get(states[n]["Type"], 2) for n in execution.visited)
+    assert events < HISTORY_LIMIT // 2, events

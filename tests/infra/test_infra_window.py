@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from asl_sim import Execution, run
 from infra_synth import Synth
-from test_infra_failure_path import EXECUTE, RESULT, FakeAws, recorded_row
+from test_infra_failure_path import FakeAws, cell, recorded_row
 
 from emr_jobs.config import parse_args
 from liberta.warehouse.db import bootstrap, connect
@@ -40,31 +40,17 @@ def warehouse(pg_server) -> Iterator[str]:
         conn.execute("DROP DATABASE IF EXISTS sfn_window WITH (FORCE)")
 
 
-def cell(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {"isNull": True}
-    if isinstance(value, bool):
-        return {"booleanValue": value}
-    return {"stringValue": value}
-
-
 class WindowOnPostgres(FakeAws):
     """FakeAws whose ReadWindow really runs select_window.sql with the bound parameters."""
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
-        self.row: list[dict[str, Any]] = []
 
-    def __call__(self, state: str, resource: str, parameters: Any) -> Any:
-        if resource == EXECUTE and state == "ReadWindow":
-            bound = {p["Name"]: p["Value"] for p in parameters["Parameters"]}
-            with connect(self.url) as conn:
-                values = conn.execute(window_query(Dialect.POSTGRES), bound).fetchone()
-            self.row = [cell(v) for v in values]
-        if resource == RESULT and parameters["Id"] == "id-ReadWindow":
-            return {"Records": [self.row], "TotalNumRows": 1}
-        return super().__call__(state, resource, parameters)
+    def window_row(self) -> list[dict[str, Any]]:
+        with connect(self.url) as conn:
+            values = conn.execute(window_query(Dialect.POSTGRES), self.window_parameters).fetchone()
+        return [cell(v) for v in values]
 
 
 def job_arguments(execution: Execution) -> list[str]:

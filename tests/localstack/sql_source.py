@@ -1,20 +1,23 @@
-"""The ONE place these tests read Liberta's SQL (the renderer module may move): the SQL the
-state machine sends, rendered for Redshift, and the Postgres rendering for comparisons."""
+"""The ONE place these tests read Liberta's SQL: the SQL the state machine sends, rendered for
+Redshift (liberta_core.sql), and the Postgres rendering for comparisons."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
-from liberta.warehouse import sql as _sql
+from liberta_core import sql as _sql
 
 REDSHIFT = _sql.Dialect.REDSHIFT
 POSTGRES = _sql.Dialect.POSTGRES
 
 
+def admin_statements(database: str) -> list[str]:
+    """redshift_sql/admin as the warehouse-setup state machine sends it (as the admin)."""
+    return [s.replace("${database}", database) for s in _sql.admin_statements(REDSHIFT)]
+
+
 def bootstrap_statements() -> list[str]:
-    """ddl/ then views/, rendered for Redshift (the state machine's bootstrap batches)."""
+    """ddl/, views/ and grants/, rendered for Redshift (the state machine's bootstrap batches)."""
     return _sql.bootstrap_statements(REDSHIFT)
 
 
@@ -40,58 +43,32 @@ def load_batch() -> list[str]:
     return _sql.redshift_load_batch()
 
 
-def check_queries() -> dict[str, str]:
-    return _sql.check_queries(REDSHIFT)
+def load_placeholders() -> list[str]:
+    return _sql.load_placeholders()
 
 
-def window_start_query() -> str:
-    return _sql.window_start_query(REDSHIFT)
+def data_api_statement(relpath: str) -> str:
+    """A one-statement etl/ file with Data API parameters (`:name`)."""
+    return _sql.data_api_statement(relpath)
 
 
-def failed_run_statement() -> str:
-    return _sql.redshift_failed_run_statement()
+def parameter_names(relpath: str) -> list[str]:
+    return _sql.parameter_names(relpath)
 
 
-def etl_queries() -> dict[str, str]:
-    return {relpath: _sql.statements(relpath, REDSHIFT)[0] for relpath in _sql.sql_files("etl")}
+def etl_files() -> list[str]:
+    return _sql.sql_files("etl")
 
 
-def fill_placeholders(statement: str, values: dict[str, Any]) -> str:
-    """`${name}` -> the value as the state machine's States.Format writes it."""
-
-    def text(match: re.Match[str]) -> str:
-        value = values[match.group(1)]
-        if value is None:
-            return "null"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
-
-    return re.sub(r"\$\{([a-z_][a-z0-9_]*)\}", text, statement)
+WINDOW_SQL = _sql.WINDOW_SQL
+FAILED_RUN_SQL = _sql.FAILED_RUN_SQL
+RUN_COUNTS_SQL = _sql.RUN_COUNTS_SQL
 
 
-def load_values(manifest: dict[str, Any], *, copy_prefix: str, iam_role: str) -> dict[str, Any]:
-    """The load placeholders' values from a run manifest (LOAD_PLACEHOLDER_SOURCES)."""
-    values: dict[str, Any] = {
-        "run_id": manifest["run_id"],
-        "copy_prefix": copy_prefix,
-        "iam_role": iam_role,
-        "full_refresh": manifest["window"]["full_refresh"],
-        "window_since": manifest["window"].get("since"),
-        "window_until": manifest["window"].get("until"),
-        "high_water_mark": manifest.get("high_water_mark"),
-        "quarantine_by_reason": json.dumps(
-            manifest["quarantine"]["by_reason"], separators=(",", ":")
-        ),
-    }
-    for name, count in manifest["counts"].items():
-        values[f"counts_{name}"] = count
-    for table, entry in manifest["tables"].items():
-        values[f"rows_{table}"] = entry["rows"]
-    missing = set(_sql.load_placeholders()) - set(values)
-    if missing:
-        raise KeyError(f"no value for load placeholders {sorted(missing)}")
-    return values
+def fill_placeholders(statement: str, values: dict[str, str]) -> str:
+    """`${name}` -> the value, as the state machine's States.Format writes it (the load batch's
+    run_id, run_uri and iam_role)."""
+    return re.sub(r"\$\{([a-z_][a-z0-9_]*)\}", lambda m: values[m.group(1)], statement)
 
 
 def postgres_view_query(view: str) -> str:

@@ -1,9 +1,11 @@
 """Every SQL file the state machine sends, as rendered for Redshift, through the Data API.
 
-Bootstrap (ddl + views + procedures) applies on an empty database and again idempotently; the
-Redshift load batch runs as ONE BatchExecuteStatement against a real run's Parquet in LocalStack
-S3 and leaves the same warehouse as the local loader (`load_run`) on the same run; views return
-the same rows as their Postgres rendering; checks, watermark and etl queries run.
+The admin setup and the bootstrap (ddl + views + procedures + grants) apply on an empty
+database and again idempotently; the Redshift load batch runs as ONE BatchExecuteStatement
+against a real run's Parquet and load summary in LocalStack S3 and leaves the same warehouse
+as the local loader (`load_run`) on the same run; views return the same rows as their Postgres
+rendering; the window rule, post-load checks, run counts and etl queries run with Data API
+parameters.
 """
 
 from __future__ import annotations
@@ -25,15 +27,39 @@ COPY_ROLE = "liberta-test-copy-role"
 
 
 def _bootstrap(api: DataApi) -> list[dict[str, Any]]:
+    """The warehouse setup's admin batch, then the bootstrap in batches of <= 40."""
+    results = [api.wait(api.batch(sql_source.admin_statements(api.database)))]
     statements = sql_source.bootstrap_statements()
-    results = []
     for start in range(0, len(statements), 40):  # the state machine's batches of <= 40
         results.append(api.wait(api.batch(statements[start : start + 40])))
     return results
 
 
+def _parameters(relpath: str, values: dict[str, str]) -> list[dict[str, str]]:
+    return [{"name": n, "value": values[n]} for n in sql_source.parameter_names(relpath)]
+
+
+def _window(api: DataApi, **request: str) -> list[Any]:
+    values = {
+        "since": "none",
+        "until": "none",
+        "full_refresh": "false",
+        "started_at": "2026-11-02T02:30:00.123Z",
+        "lookback_hours": "48",
+        **request,
+    }
+    (row,) = api.rows(
+        sql_source.data_api_statement(sql_source.WINDOW_SQL),
+        Parameters=_parameters(sql_source.WINDOW_SQL, values),
+    )
+    return row
+
+
 def test_each_bootstrap_statement_translates_and_runs(data_api: DataApi) -> None:
     """Statement by statement, file by file: a failure names the file."""
+    for statement in sql_source.admin_statements(data_api.database):
+        described = data_api.wait(data_api.execute(statement))
+        assert described["Status"] == "FINISHED", f"admin: {described.get('Error')}"
     for relpath in sql_source.bootstrap_files():
         for statement in sql_source.statements_of(relpath):
             described = data_api.wait(data_api.execute(statement))
@@ -54,10 +80,8 @@ def test_bootstrap_batches_apply_on_empty_database_and_again(data_api: DataApi) 
         "SELECT contype::text, count(*) FROM pg_constraint WHERE connamespace = 'analysis'::regnamespace GROUP BY 1"
     )
     assert dict((k, v) for k, v in constraints) == {"p": len(ANALYSIS_TABLES)}
-    window_start = sql_source.fill_placeholders(
-        sql_source.window_start_query(), {"lookback_hours": 48}
-    )
-    assert data_api.rows(window_start) == [[None]]
+    # Nothing loaded yet: the window rule makes the first run a full refresh.
+    assert _window(data_api) == [None, True, None, "2026-11-02T02:30:00Z"]
 
 
 def test_untranslatable_sql_fails_loudly_with_statement_and_reason(data_api: DataApi) -> None:
@@ -132,11 +156,12 @@ def test_load_batch_gives_the_same_warehouse_as_the_local_loader(
     api = DataApi(localstack.client("redshift-data"), via_api)
     for result in _bootstrap(api):
         assert result["Status"] == "FINISHED", result.get("Error")
-    values = sql_source.load_values(
-        manifest,
-        copy_prefix=f"s3://{job_setup.curated_bucket}/runs/{manifest['run_id']}/copy",
-        iam_role=role_arn,
-    )
+    assert sql_source.load_placeholders() == ["run_id", "run_uri", "iam_role"]
+    values = {
+        "run_id": manifest["run_id"],
+        "run_uri": f"s3://{job_setup.curated_bucket}/runs/{manifest['run_id']}",
+        "iam_role": role_arn,
+    }
     batch = [sql_source.fill_placeholders(s, values) for s in sql_source.load_batch()]
     assert len(batch) <= 40
     loaded = api.wait(api.batch(batch))
@@ -163,21 +188,33 @@ def test_load_batch_gives_the_same_warehouse_as_the_local_loader(
                     other.execute(sql_source.postgres_view_query(view)).fetchall(), key=repr
                 )
             assert got == want, view
-    # The state machine's checks return no violation rows; watermark and etl queries run.
-    for name, query in sql_source.check_queries().items():
-        assert api.rows(query) == [], name
-    window_start = api.rows(
-        sql_source.fill_placeholders(sql_source.window_start_query(), {"lookback_hours": 48})
+    # The post-load checks find nothing; the window moves past the loaded high-water mark;
+    # the run counts are the run's; every etl query runs.
+    assert api.rows(sql_source.data_api_statement("etl/select_post_load_violations.sql")) == []
+    problem, full_refresh, since, _until = _window(api, started_at="2030-01-01T00:00:00Z")
+    assert (problem, full_refresh) == (None, False) and since.endswith("Z")
+    (counts,) = api.rows(
+        sql_source.data_api_statement(sql_source.RUN_COUNTS_SQL),
+        Parameters=_parameters(sql_source.RUN_COUNTS_SQL, {"run_id": manifest["run_id"]}),
     )
-    assert window_start[0][0].endswith("Z")
-    etl_values = {"limit": 10, "run_id": manifest["run_id"], "lookback_hours": 48}
-    for relpath, query in sql_source.etl_queries().items():
-        if relpath == "etl/insert_failed_load_log.sql":
-            continue  # sent with Data API parameters: test_failed_run_statement_binds_...
-        described = api.wait(api.execute(sql_source.fill_placeholders(query, etl_values)))
+    assert counts[:2] == [manifest["counts"]["read"], manifest["counts"]["valid"]]
+    etl_values = {"limit": "10", "run_id": manifest["run_id"]}
+    for relpath in sql_source.etl_files():
+        if relpath in (sql_source.FAILED_RUN_SQL, sql_source.WINDOW_SQL):
+            continue  # test_failed_run_statement_binds_..., _window above
+        query = sql_source.statements_of(relpath)[0]
+        if "'${" in query:  # text values: Data API parameters, as the state machine sends
+            described = api.wait(
+                api.execute(
+                    sql_source.data_api_statement(relpath),
+                    Parameters=_parameters(relpath, etl_values),
+                )
+            )
+        else:  # numbers (the local CLI's listings): written into the SQL
+            described = api.wait(api.execute(sql_source.fill_placeholders(query, etl_values)))
         assert described["Status"] == "FINISHED", f"{relpath}: {described.get('Error')}"
     runs = api.rows(
-        sql_source.fill_placeholders(sql_source.etl_queries()["etl/list_runs.sql"], etl_values)
+        sql_source.fill_placeholders(sql_source.statements_of("etl/list_runs.sql")[0], etl_values)
     )
     assert [row[:2] for row in runs] == [[manifest["run_id"], "succeeded"]]
 
@@ -195,18 +232,26 @@ def test_failed_run_statement_binds_data_api_parameters(data_api: DataApi) -> No
     for result in _bootstrap(data_api):
         assert result["Status"] == "FINISHED"
     data_api.run(
-        sql_source.failed_run_statement(),
+        sql_source.data_api_statement(sql_source.FAILED_RUN_SQL),
         Parameters=[
             {"name": "run_id", "value": "run-9"},
             {"name": "started_at", "value": "2026-11-01T06:00:00Z"},
             {"name": "full_refresh", "value": "null"},
             {"name": "error", "value": "Liberta.SqlFailed: it's {broken} \\ here"},
+            {"name": "failed_step", "value": "load"},
         ],
     )
     assert data_api.rows(
-        "SELECT run_id, status, started_at, full_refresh, error FROM etl.load_log"
+        "SELECT run_id, status, started_at, full_refresh, error, failed_step FROM etl.load_log"
     ) == [
-        ["run-9", "failed", "2026-11-01 06:00:00", None, "Liberta.SqlFailed: it's {broken} \\ here"]
+        [
+            "run-9",
+            "failed",
+            "2026-11-01 06:00:00",
+            None,
+            "Liberta.SqlFailed: it's {broken} \\ here",
+            "load",
+        ]
     ]
 
 

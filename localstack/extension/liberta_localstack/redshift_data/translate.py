@@ -75,12 +75,21 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "unpivot-json-object",
         "FROM (SELECT JSON_PARSE('<object>') AS d) AS q, UNPIVOT q.d AS v AT k (SUPER) becomes "
-        "jsonb_each_text(CAST('<object>' AS jsonb)) AS q(k, v); other SUPER/UNPIVOT forms fail",
+        "jsonb_each_text(CAST('<object>' AS jsonb)) AS q(k, v); and FROM (SELECT ..., "
+        "JSON_PARSE(<column>) AS d FROM t) AS q, UNPIVOT q.d AS v AT k becomes the same "
+        "subquery with CAST(<column> AS jsonb) AS d, then jsonb_each_text(q.d) AS "
+        "q_unpivot(k, v) (a function in FROM sees the items before it); other SUPER/UNPIVOT "
+        "forms fail",
     ),
     Rule(
         "grant-to-role",
         "Redshift's GRANT ... TO ROLE r and GRANT ROLE r TO u are Postgres's GRANT ... TO r and "
         "GRANT r TO u",
+    ),
+    Rule(
+        "system-view-svv-roles",
+        "Redshift's system view SVV_ROLES (role_name, role_id, role_owner) read in FROM or JOIN "
+        "(the admin SQL's role check) becomes the same columns selected from pg_roles",
     ),
     Rule(
         "pass-through-commands",
@@ -206,6 +215,16 @@ def _time_functions(code: str) -> str:
     return re.sub(r"(?i)\bSYSDATE\b(?!\s*\()", _SYSDATE_SQL, code)
 
 
+_SVV_ROLES_SQL = (
+    "(SELECT rolname AS role_name, CAST(oid AS integer) AS role_id, "
+    "CAST(NULL AS varchar) AS role_owner FROM pg_roles) AS svv_roles"
+)
+
+
+def _system_views(code: str) -> str:
+    return re.sub(r"(?i)\b(FROM|JOIN)\s+(pg_catalog\.)?svv_roles\b", rf"\1 {_SVV_ROLES_SQL}", code)
+
+
 def _grant_to_role(code: str) -> str:
     code = re.sub(r"(?i)\bGRANT\s+ROLE\s+", "GRANT ", code)
     return re.sub(r"(?i)\bTO\s+ROLE\s+", "TO ", code)
@@ -219,7 +238,37 @@ _UNPIVOT_JSON = re.compile(
 )
 
 
+_UNPIVOT_COLUMN = re.compile(
+    r",\s*UNPIVOT\s+(?P<alias>\w+)\s*\.\s*(?P<doc>\w+)\s+AS\s+(?P<value>\w+)\s+AT\s+(?P<key>\w+)",
+    re.IGNORECASE,
+)
+
+
+def _unpivot_json_column(sql: str) -> str:
+    match = _UNPIVOT_COLUMN.search(sql)
+    if match is None:
+        return sql
+    parsed = re.compile(
+        rf"JSON_PARSE\s*\(\s*(?P<column>[\w.]+)\s*\)\s+AS\s+{match.group('doc')}\b",
+        re.IGNORECASE,
+    )
+    if parsed.search(sql[: match.start()]) is None:
+        return sql  # not the documented form: the JSON_PARSE check below rejects it
+    head = parsed.sub(
+        lambda m: f"CAST({m.group('column')} AS jsonb) AS {match.group('doc')}",
+        sql[: match.start()],
+        count=1,
+    )
+    alias = match.group("alias")
+    unpivot = (
+        f", jsonb_each_text({alias}.{match.group('doc')}) "
+        f"AS {alias}_unpivot({match.group('key')}, {match.group('value')})"
+    )
+    return head + unpivot + sql[match.end() :]
+
+
 def _unpivot_json(sql: str) -> str:
+    sql = _unpivot_json_column(sql)
     return _UNPIVOT_JSON.sub(
         lambda m: (
             f"jsonb_each_text(CAST({m.group('arg')} AS jsonb)) "
@@ -351,6 +400,7 @@ def translate(statement: str) -> str:
         raise TranslationError(statement, "COPY is executed by the COPY loader, not translated")
     code = _map_code(code, _time_functions)
     code = _map_code(code, _grant_to_role)
+    code = _map_code(code, _system_views)
     code = _unpivot_json(code)
     if re.match(r"(?i)CREATE\s+(TEMP(ORARY)?\s+)?TABLE\b", code):
         # Column-level DISTKEY / SORTKEY (no parenthesis): sqlglot cannot parse them.
