@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import xxhash
 from chispa import assert_df_equality
 
 from emr_jobs.config import parse_args
@@ -17,14 +16,9 @@ from emr_jobs.main import run
 from emr_jobs.quality import BadRecordShareExceeded
 from tests.emr_jobs import fixture_events as fx
 from tests.emr_jobs.conftest import write_raw
+from tests.key_oracle import key as k
 
 WINDOW = ["--since", "2026-11-01", "--until", "2026-11-03"]
-
-
-def k(kind: str, *parts: str) -> int:
-    """A key as the contract defines it, computed here without Spark or emr_jobs."""
-    value = xxhash.xxh64_intdigest("\x1f".join([kind, *parts]).encode(), seed=42)
-    return value - 2**64 if value >= 2**63 else value
 
 
 def ts(text: str) -> datetime:

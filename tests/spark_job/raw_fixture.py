@@ -3,7 +3,7 @@
 Every expected value below was worked out by hand from `docs/raw-events.md`,
 `docs/metrics.md`, `liberta_core/tables.py` and `emr_jobs/data/currencies.csv`
 (comments show the arithmetic); none comes from the job's code. Keys follow the documented
-rule (`emr_jobs/keys.py` docstring), re-implemented here in `key`.
+rule, computed by the tests' one oracle `tests/key_oracle.py`.
 
 Window [2026-03-02T00:00Z, 2026-03-04T00:00Z) -> partitions dt=2026-03-02 and dt=2026-03-03.
 Weekdays: 2026-02-28 Sat, 03-01 Sun, 03-02 Mon, 03-03 Tue, 03-04 Wed.
@@ -38,9 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import xxhash
-
 from emr_jobs.lzop import compress as lzop_compress
+from tests.key_oracle import key
 
 SINCE = datetime(2026, 3, 2, tzinfo=UTC)
 UNTIL = datetime(2026, 3, 4, tzinfo=UTC)
@@ -57,13 +56,6 @@ def at(text: str) -> datetime:
 def ts(text: str) -> int:
     """`2026-03-02T08:00:00` (UTC) as unix seconds."""
     return int(at(text).timestamp())
-
-
-def key(kind: str, *parts: str | None) -> int:
-    """The documented key rule: xxh64(seed 42) of kind and parts joined by U+001F, signed."""
-    text = "\x1f".join([kind, *("" if p is None else p for p in parts)])
-    unsigned = xxhash.xxh64_intdigest(text.encode("utf-8"), seed=42)
-    return unsigned - 2**64 if unsigned >= 2**63 else unsigned
 
 
 # ----------------------------------------------------------------------------------------

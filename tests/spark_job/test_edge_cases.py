@@ -26,6 +26,7 @@ import pytest
 
 from emr_jobs.lzop import compress as lzop_compress
 from emr_jobs.main import run
+from tests.key_oracle import key
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import Q_FILE, Q_LINE, Q_LINE_NUMBER, Q_REASON, JobRun, job_config
 
@@ -200,14 +201,14 @@ def test_crlf_lines_and_missing_final_newline(
 
 def test_non_ascii_natural_keys_hash_their_utf8_bytes(edge_run: JobRun) -> None:
     user = [r for r in edge_run.rows("d_user") if r["user_id"] == "usér-ç"]
-    assert [r["user_key"] for r in user] == [rf.key("user", "usér-ç")]
+    assert [r["user_key"] for r in user] == [key("user", "usér-ç")]
     devices = {r["device_key"]: r for r in edge_run.rows("d_device")}
-    key = rf.key("device", "android", "13", "Xiaomi", "Redmi Note 12 Pro+ 5G™")
-    assert devices[key]["device"] == "Redmi Note 12 Pro+ 5G™"
+    device_key = key("device", "android", "13", "Xiaomi", "Redmi Note 12 Pro+ 5G™")
+    assert devices[device_key]["device"] == "Redmi Note 12 Pro+ 5G™"
 
 
 def test_client_time_at_2010_is_believed(edge_run: JobRun) -> None:
-    u = rf.key("user", "user-2010")
+    u = key("user", "user-2010")
     rows = [r for r in edge_run.rows("f_event") if r["user_key"] == u]
     assert [(r["event_ts"], r["date_key"], r["is_time_corrected"]) for r in rows] == [
         (rf.at("2010-01-01T00:00:00"), 20100101, False)
@@ -218,7 +219,7 @@ def test_client_time_at_2010_is_believed(edge_run: JobRun) -> None:
 
 
 def test_duplicates_ignore_member_order_of_user_meta_revenue(edge_run: JobRun) -> None:
-    payer = rf.key("user", "payer")
+    payer = key("user", "payer")
     assert len([r for r in edge_run.rows("f_revenue") if r["user_key"] == payer]) == 1
     assert len([r for r in edge_run.rows("f_event") if r["user_key"] == payer]) == 1
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from liberta_core.tables import TABLES, TABLES_BY_NAME
+from tests.key_oracle import key
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import JobRun, assert_same_rows
 
@@ -60,14 +61,14 @@ def test_event_keys_unique_and_shared_with_revenue(first_run: JobRun) -> None:
 def test_dimension_keys_follow_the_documented_rule(first_run: JobRun) -> None:
     """Keys are recomputed from each row's own natural key with the documented hash rule."""
     for r in first_run.rows("d_user"):
-        assert r["user_key"] == rf.key("user", r["user_id"])
+        assert r["user_key"] == key("user", r["user_id"])
     for r in first_run.rows("f_session"):
-        assert r["session_key"] == rf.key("session", r["session_id"])
+        assert r["session_key"] == key("session", r["session_id"])
     for r in first_run.rows("d_device"):
         parts = (r["platform"], r["os_version"], r["manufacturer"], r["device"])
-        assert r["device_key"] == rf.key("device", *parts)
+        assert r["device_key"] == key("device", *parts)
     for r in first_run.rows("d_item"):
-        assert r["item_key"] == rf.key("item", r["item_type"], r["item_id"], r["cart_type"])
+        assert r["item_key"] == key("item", r["item_type"], r["item_id"], r["cart_type"])
     for r in first_run.rows("d_date"):
         d: date = r["calendar_date"]
         assert r["date_key"] == d.year * 10000 + d.month * 100 + d.day
