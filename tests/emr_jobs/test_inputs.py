@@ -15,10 +15,11 @@ from emr_jobs.config import parse_args
 from emr_jobs.fs import HadoopFs
 from emr_jobs.main import run
 from emr_jobs.read import partition_overlaps, select_raw_files
-from tests.emr_jobs import fixture_events as fx
 from tests.emr_jobs.conftest import write_raw
+from tests.spark_job import raw_fixture as rf
 
-GOOD = fx.DAY2_LINES  # four valid events
+# four valid events of raw_fixture, one of them time-corrected (E10)
+GOOD = [rf.E17, rf.E18, rf.E19, rf.E10]
 
 
 def test_partition_overlap_rule() -> None:

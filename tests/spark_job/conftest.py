@@ -127,9 +127,23 @@ def first_run(spark: Any, raw_dir: Path, curated_dir: Path) -> JobRun:
     return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-1", manifest=manifest)
 
 
-@pytest.fixture(scope="session")
-def second_run(spark: Any, raw_dir: Path, curated_dir: Path, first_run: JobRun) -> JobRun:
+def second_run_config(raw_dir: Path, curated_dir: Path) -> JobConfig:
     """The same window again under a new run id (raw given as a plain absolute path)."""
-    config = job_config(str(raw_dir), file_uri(curated_dir), "run-2")
-    manifest = run(spark, config).to_json()
+    return job_config(str(raw_dir), file_uri(curated_dir), "run-2")
+
+
+@pytest.fixture(scope="session")
+def second_run_first_write(
+    spark: Any, raw_dir: Path, curated_dir: Path, first_run: JobRun
+) -> dict[str, Any]:
+    """The manifest of run-2's first write; `second_run` writes run-2 again over it."""
+    return run(spark, second_run_config(raw_dir, curated_dir)).to_json()
+
+
+@pytest.fixture(scope="session")
+def second_run(
+    spark: Any, raw_dir: Path, curated_dir: Path, second_run_first_write: dict[str, Any]
+) -> JobRun:
+    """run-2 written a second time under the same run id: it replaces the first write."""
+    manifest = run(spark, second_run_config(raw_dir, curated_dir)).to_json()
     return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-2", manifest=manifest)
