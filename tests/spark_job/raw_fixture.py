@@ -36,16 +36,12 @@ of them would fail the run or show up in the tables.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from emr_jobs.lzop import compress as lzop_compress
 from tests.key_oracle import key
 
 SINCE = datetime(2026, 3, 2, tzinfo=UTC)
@@ -629,33 +625,13 @@ FILE_F = RawFile("2026-03-03", "f.json.gz", (E17, B13, E18, B14, B15, B16, B17, 
 WINDOW_FILES = (FILE_A, FILE_B, FILE_E, FILE_C, FILE_D, FILE_F)
 
 
-def encode(name: str, text: str) -> bytes:
-    data = text.encode("utf-8")
-    if name.endswith(".gz"):
-        return gzip.compress(data, mtime=0)
-    if name.endswith(".bz2"):
-        return bz2.compress(data)
-    if name.endswith(".lzo"):
-        return lzop_compress(data, filename=name.removesuffix(".lzo"))
-    return data
-
-
-def write_raw(root: Path) -> None:
-    """Write the window's files and the traps outside the window under `root`."""
-    for f in WINDOW_FILES:
-        path = root / f.relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(encode(f.name, "\n".join(f.lines) + "\n"))
-    outside = {
-        "dt=2026-03-01/old.json.gz": b"this is not gzip data\n" * 4,
-        "dt=2026-03-01/valid.json": (OUTSIDE_BEFORE + "\n").encode(),
-        "dt=2026-03-04/new.json.lzo": b"\x00\x01 not an lzop file " * 4,
-        "dt=2026-03-04/valid.json": (OUTSIDE_AFTER + "\n").encode(),
-    }
-    for rel, payload in outside.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(payload)
+# Outside the window: files no reader could open, and valid events of other users.
+OUTSIDE_FILES: dict[str, bytes] = {
+    "dt=2026-03-01/old.json.gz": b"this is not gzip data\n" * 4,
+    "dt=2026-03-01/valid.json": (OUTSIDE_BEFORE + "\n").encode(),
+    "dt=2026-03-04/new.json.lzo": b"\x00\x01 not an lzop file " * 4,
+    "dt=2026-03-04/valid.json": (OUTSIDE_AFTER + "\n").encode(),
+}
 
 
 # ----------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from tests.spark_job.conftest import (
     JobRun,
     assert_same_rows,
     file_uri,
-    job_config,
     raw_uri,
+    run_job,
 )
 
 
@@ -121,8 +121,10 @@ def test_empty_window_publishes_seven_empty_tables(
 ) -> None:
     """No partition overlaps January: every table is listed with 0 rows and no entries."""
     since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
-    config = job_config(file_uri(raw_dir), str(tmp_path), "run-empty", since=since, until=until)
-    manifest = run(spark, config).to_json()
+    job = run_job(
+        spark, raw_dir, tmp_path, "run-empty", raw_arg=file_uri(raw_dir), since=since, until=until
+    )
+    manifest = job.manifest
     assert manifest["window"]["partitions"] == []
     assert manifest["counts"] == {
         "read": 0,
