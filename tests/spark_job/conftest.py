@@ -55,7 +55,8 @@ def encode(name: str, data: bytes) -> bytes:
 
 
 def write_raw(root: Path, day: str, name: str, lines: Iterable[str]) -> Path:
-    """Write `lines` ('\n' after each) to `<root>/dt=<day>/<name>`, compressed as it says."""
+    """Write `lines`, a newline after each, to `<root>/dt=<day>/<name>`, compressed as the
+    suffix says (.json, .json.gz, .json.bz2, .json.lzo)."""
     path = root / f"dt={day}" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(encode(name, "".join(f"{x}\n" for x in lines).encode("utf-8")))
