@@ -23,10 +23,11 @@ Valid events E1..E19 (19), exact duplicates (3), bad records B1..B17 (17): read 
 Worst file by bad share: d.json.lzo (2/3; f.json.gz is 5/8).
 
 f.json.gz holds the cases of the retired `tests/emr_jobs` data set that the rest did not cover:
-`arrival_ts` as a numeric string, a business `event_id` without an item type and no
-`cart_type`, a non-empty `user_meta.revenue`, a `length` as an integral float, unusable optional
-`v` and `jailbroken`, a blank line, a non-integral `arrival_ts`, a `data` that is not an
-object, a bare record without user id or `user_meta`, and an `amount` that is not a number.
+`arrival_ts` as a numeric string, a session of a single event (a purchase in the player's
+second session), a business `event_id` without an item type and no `cart_type`, a non-empty
+`user_meta.revenue`, a `length` as an integral float, unusable optional `v` and `jailbroken`,
+a blank line, a non-integral `arrival_ts`, a `data` that is not an object, a bare record
+without user id or `user_meta`, and an `amount` that is not a number.
 
 Outside the window: dt=2026-03-01/old.json.gz (not gzip), dt=2026-03-04/new.json.lzo (not
 lzop), and a valid event in dt=2026-03-01/valid.json (`user-early`, arrived 1 s before the
@@ -111,7 +112,8 @@ K_C = key("device", "android", "12", "", "")
 I_GEMS = key("item", "gems", "pack_small", "shop")
 I_GOLD = key("item", "gold", "chest", "store")
 I_NONE = key("item", "", "", "")
-U_D, S_D1 = key("user", "user-d"), key("session", "sess-d1")
+U_D = key("user", "user-d")
+S_D1, S_D2 = key("session", "sess-d1"), key("session", "sess-d2")
 I_COINS = key("item", "", "Coins", "")  # event_id "Coins": no item type, no cart_type
 
 
@@ -371,7 +373,8 @@ E13 = line(
     )
 )
 
-# user-d: one session on 03-03, on user-a's second device (DEV_A14), from France
+# user-d: two sessions on 03-03 (the second holds only a purchase), on user-a's second
+# device (DEV_A14), from France
 META_D = {
     "install_ts": ts("2026-03-03T04:55:00"),
     "first_build": "1.1",
@@ -393,13 +396,15 @@ E17 = line(
         **D,
     )
 )
-# event_id without an item type ("Coins"), no cart_type; user_meta.revenue given
+# a session of one event; event_id without an item type ("Coins"), no cart_type;
+# user_meta.revenue given
 E18 = line(
     event(
-        arrival=ts("2026-03-03T05:02:01"),
-        client=ts("2026-03-03T05:02:00"),
+        arrival=ts("2026-03-03T05:10:01"),
+        client=ts("2026-03-03T05:10:00"),
         category="business",
-        session="sess-d1",
+        session="sess-d2",
+        session_num=2,
         currency="GBP",
         amount=250,
         event_id="Coins",
@@ -418,7 +423,7 @@ E19 = line(
         length=300.0,
         v="two",
         jailbroken="maybe",
-        meta=META_D_PAID,
+        meta=META_D,
         **D,
     )
 )
@@ -702,10 +707,10 @@ D_USER = [
      at("2026-03-02T20:05:00")),
     (U_C, "user-c", 7, at("2026-03-02T23:00:00"), date(2026, 3, 2), "0.9", "organic",
      "BR", "android", at("2026-03-02T23:50:00"), at("2026-03-03T00:10:00"), False, None),
-    # first_build and origin of the earliest event (E17); paid with E18
+    # first_build and origin of the earliest event (E17); last seen and paid with E18
     (U_D, "user-d", 7, at("2026-03-03T04:55:00"), date(2026, 3, 3), "1.1", "ads_network",
-     "FR", "android", at("2026-03-03T05:00:00"), at("2026-03-03T05:05:00"), True,
-     at("2026-03-03T05:02:00")),
+     "FR", "android", at("2026-03-03T05:00:00"), at("2026-03-03T05:10:00"), True,
+     at("2026-03-03T05:10:00")),
 ]  # fmt: skip
 
 D_DATE = [
@@ -770,8 +775,8 @@ F_EVENT_NO_KEY = [
      "business", "gems:pack_small", 2, None, None, None, None, 7, "US"),  # E16
     (U_D, S_D1, 20260303, K_A14, at("2026-03-03T05:00:00"), at("2026-03-03T05:00:05"), False,
      "user", None, 1, None, None, None, None, 7, "FR"),  # E17 (arrival_ts as a string)
-    (U_D, S_D1, 20260303, K_A14, at("2026-03-03T05:02:00"), at("2026-03-03T05:02:01"), False,
-     "business", "Coins", 1, None, None, None, None, 7, "FR"),  # E18
+    (U_D, S_D2, 20260303, K_A14, at("2026-03-03T05:10:00"), at("2026-03-03T05:10:01"), False,
+     "business", "Coins", 2, None, None, None, None, 7, "FR"),  # E18
     (U_D, S_D1, 20260303, K_A14, at("2026-03-03T05:05:00"), at("2026-03-03T05:05:02"), False,
      "session_end", None, 1, 300, None, None, None, 7, "FR"),  # E19 (length 300.0)
 ]  # fmt: skip
@@ -791,9 +796,12 @@ F_SESSION = [
     # E9 (null session_num) starts it; E10 and E13 say 1
     (S_C1, "sess-c1", U_C, K_C, 20260302, at("2026-03-02T23:50:00"),
      at("2026-03-03T00:10:00"), 120, 1),
-    # E17 .. E19
+    # E17, E19 (length 300.0)
     (S_D1, "sess-d1", U_D, K_A14, 20260303, at("2026-03-03T05:00:00"),
      at("2026-03-03T05:05:00"), 300, 1),
+    # E18 alone: starts and ends with it, no end seen
+    (S_D2, "sess-d2", U_D, K_A14, 20260303, at("2026-03-03T05:10:00"),
+     at("2026-03-03T05:10:00"), None, 2),
 ]  # fmt: skip
 
 F_REVENUE_NO_KEY = [
@@ -812,7 +820,7 @@ F_REVENUE_NO_KEY = [
     (U_B, S_B2, 20260303, K_I, I_GEMS, at("2026-03-03T02:05:00"), "EUR", 999,
      Decimal("10.789200"), 3, False, "US"),
     # GBP: 2 minor digits: 2.50 * 1.27 = 3.175; is_converting "true"
-    (U_D, S_D1, 20260303, K_A14, I_COINS, at("2026-03-03T05:02:00"), "GBP", 250,
+    (U_D, S_D2, 20260303, K_A14, I_COINS, at("2026-03-03T05:10:00"), "GBP", 250,
      Decimal("3.175000"), 1, True, "FR"),
 ]  # fmt: skip
 

@@ -110,9 +110,10 @@ def test_too_many_bad_records_fail_without_publishing(
     assert min(positions, key=positions.__getitem__) == rf.WORST_FILE.name, message
     run_dir = curated_dir / "runs" / "run-too-bad"
     assert not (run_dir / "manifest.json").exists()
-    assert not list(run_dir.rglob("*.parquet"))  # [] also when the directory is gone
-    quarantine = curated_dir / "quarantine" / "run_id=run-too-bad"
-    assert not quarantine.exists() or not any(quarantine.iterdir())
+    assert not list(run_dir.rglob("*.parquet"))
+    assert not run_dir.exists()
+    # not even an empty quarantine directory
+    assert not (curated_dir / "quarantine" / "run_id=run-too-bad").exists()
     assert not list((curated_dir / "_staging").glob("*"))  # no scratch left behind
 
 
