@@ -1,15 +1,23 @@
-"""Black-box fixtures for the star-schema Spark job: one Spark session, few job runs.
+"""The Spark job's one test suite: one Spark session, one set of helpers, few job runs.
 
-The job is driven only through `emr_jobs.main.run(spark, JobConfig(...))` and judged by what
-it leaves on disk (`<curated>/runs/<run_id>/...`, `<curated>/quarantine/run_id=<run_id>/`).
-Runs are session-scoped and shared by every test module of this folder.
+End to end, the job is driven only through `emr_jobs.main.run(spark, JobConfig(...))` and
+judged by what it leaves on disk (`<curated>/runs/<run_id>/...`,
+`<curated>/quarantine/run_id=<run_id>/`); the hand-checked data set is `raw_fixture.py`, and
+its runs are session-scoped and shared by every test module of this folder. Tests of single
+rules (validation of one line, compressions, window selection, arguments, currencies,
+packaging) write their own tiny inputs with the same helpers.
+
+Helpers: `write_raw` (a raw partition file in any compression of the contract), `run_job`
+(one job run, returned as a `JobRun`), `JobRun` (tables, quarantine and manifest of a run).
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from emr_jobs.config import JobConfig
+from emr_jobs.lzop import compress as lzop_compress
 from emr_jobs.main import run
 from liberta_core.tables import TABLES_BY_NAME
 from tests.spark_job import raw_fixture as rf
@@ -32,6 +41,26 @@ def spark() -> Iterator[Any]:
 
     session = local_spark_session(app_name="liberta-spark-job-tests", cores=2, driver_memory="2g")
     yield session
+
+
+def encode(name: str, data: bytes) -> bytes:
+    """`data` compressed as the file name's suffix says: .gz, .bz2, .lzo (lzop) or none."""
+    if name.endswith(".gz"):
+        return gzip.compress(data, mtime=0)
+    if name.endswith(".bz2"):
+        return bz2.compress(data)
+    if name.endswith(".lzo"):
+        return lzop_compress(data, filename=name.removesuffix(".lzo"))
+    return data
+
+
+def write_raw(root: Path, day: str, name: str, lines: Iterable[str]) -> Path:
+    """Write `lines`, a newline after each, to `<root>/dt=<day>/<name>`, compressed as the
+    suffix says (.json, .json.gz, .json.bz2, .json.lzo)."""
+    path = root / f"dt={day}" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(encode(name, "".join(f"{x}\n" for x in lines).encode("utf-8")))
+    return path
 
 
 @dataclass(frozen=True)
@@ -98,8 +127,14 @@ def raw_uri(raw: Path, f: rf.RawFile) -> str:
 
 @pytest.fixture(scope="session")
 def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """raw_fixture's window files and the traps outside the window."""
     root = tmp_path_factory.mktemp("raw")
-    rf.write_raw(root)
+    for f in rf.WINDOW_FILES:
+        write_raw(root, f.partition, f.name, f.lines)
+    for relpath, payload in rf.OUTSIDE_FILES.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(payload)
     return root
 
 
@@ -119,17 +154,47 @@ def job_config(raw: str, curated: str, run_id: str, **overrides: Any) -> JobConf
     return JobConfig(raw=raw, curated=curated, run_id=run_id, **options)
 
 
+def run_job(
+    spark: Any,
+    raw: Path,
+    curated: Path,
+    run_id: str,
+    *,
+    raw_arg: str | None = None,
+    curated_arg: str | None = None,
+    **overrides: Any,
+) -> JobRun:
+    """Run the job (raw_fixture's window unless overridden) and return what it published.
+
+    `raw_arg` / `curated_arg` pass the directories in another spelling (a file:// URI).
+    """
+    config = job_config(raw_arg or str(raw), curated_arg or str(curated), run_id, **overrides)
+    manifest = run(spark, config).to_json()
+    return JobRun(raw=raw, curated=curated, run_id=run_id, manifest=manifest)
+
+
 @pytest.fixture(scope="session")
 def first_run(spark: Any, raw_dir: Path, curated_dir: Path) -> JobRun:
     """The window run every content test reads (raw given as a file:// URI)."""
-    config = job_config(file_uri(raw_dir), str(curated_dir), "run-1")
-    manifest = run(spark, config).to_json()
-    return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-1", manifest=manifest)
+    return run_job(spark, raw_dir, curated_dir, "run-1", raw_arg=file_uri(raw_dir))
+
+
+def _second_run(spark: Any, raw_dir: Path, curated_dir: Path) -> JobRun:
+    """The same window again under a new run id (curated given as a file:// URI)."""
+    return run_job(spark, raw_dir, curated_dir, "run-2", curated_arg=file_uri(curated_dir))
 
 
 @pytest.fixture(scope="session")
-def second_run(spark: Any, raw_dir: Path, curated_dir: Path, first_run: JobRun) -> JobRun:
-    """The same window again under a new run id (raw given as a plain absolute path)."""
-    config = job_config(str(raw_dir), file_uri(curated_dir), "run-2")
-    manifest = run(spark, config).to_json()
-    return JobRun(raw=raw_dir, curated=curated_dir, run_id="run-2", manifest=manifest)
+def second_run_first_write(
+    spark: Any, raw_dir: Path, curated_dir: Path, first_run: JobRun
+) -> dict[str, Any]:
+    """The manifest of run-2's first write; `second_run` writes run-2 again over it."""
+    return _second_run(spark, raw_dir, curated_dir).manifest
+
+
+@pytest.fixture(scope="session")
+def second_run(
+    spark: Any, raw_dir: Path, curated_dir: Path, second_run_first_write: dict[str, Any]
+) -> JobRun:
+    """run-2 written a second time under the same run id: it replaces the first write."""
+    return _second_run(spark, raw_dir, curated_dir)

@@ -3,12 +3,12 @@
 Every expected value below was worked out by hand from `docs/raw-events.md`,
 `docs/metrics.md`, `liberta_core/tables.py` and `emr_jobs/data/currencies.csv`
 (comments show the arithmetic); none comes from the job's code. Keys follow the documented
-rule (`emr_jobs/keys.py` docstring), re-implemented here in `key`.
+rule, computed by the tests' one oracle `tests/key_oracle.py`.
 
 Window [2026-03-02T00:00Z, 2026-03-04T00:00Z) -> partitions dt=2026-03-02 and dt=2026-03-03.
 Weekdays: 2026-02-28 Sat, 03-01 Sun, 03-02 Mon, 03-03 Tue, 03-04 Wed.
 
-Valid events E1..E16 (16), exact duplicates (3), bad records B1..B12 (12): read 31.
+Valid events E1..E19 (19), exact duplicates (3), bad records B1..B17 (17): read 39.
 
 | file (partition)           | lines                                   | read | bad |
 |----------------------------|-----------------------------------------|------|-----|
@@ -17,9 +17,17 @@ Valid events E1..E16 (16), exact duplicates (3), bad records B1..B12 (12): read 
 | e.json.lzo  (2026-03-02)   | E9 E5(dup) B6 E6(dup*) E10 B7           | 6    | 2   |
 | c.json.bz2  (2026-03-03)   | E11 B8 E12 E13 B9 E14 B10 E15 B5        | 9    | 4   |
 | d.json.lzo  (2026-03-03)   | B11 E16 B12                             | 3    | 2   |
+| f.json.gz   (2026-03-03)   | E17 B13 E18 B14 B15 B16 B17 E19         | 8    | 5   |
 
 (dup*: same contract fields as E6, but other key order and fields outside the contract.)
-Worst file by bad share: d.json.lzo (2/3).
+Worst file by bad share: d.json.lzo (2/3; f.json.gz is 5/8).
+
+f.json.gz holds the cases of the retired `tests/emr_jobs` data set that the rest did not cover:
+`arrival_ts` as a numeric string, a session of a single event (a purchase in the player's
+second session), a business `event_id` without an item type and no `cart_type`, a non-empty
+`user_meta.revenue`, a `length` as an integral float, unusable optional `v` and `jailbroken`,
+a blank line, a non-integral `arrival_ts`, a `data` that is not an object, a bare record
+without user id or `user_meta`, and an `amount` that is not a number.
 
 Outside the window: dt=2026-03-01/old.json.gz (not gzip), dt=2026-03-04/new.json.lzo (not
 lzop), and a valid event in dt=2026-03-01/valid.json (`user-early`, arrived 1 s before the
@@ -29,18 +37,13 @@ of them would fail the run or show up in the tables.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import xxhash
-
-from emr_jobs.lzop import compress as lzop_compress
+from tests.key_oracle import key
 
 SINCE = datetime(2026, 3, 2, tzinfo=UTC)
 UNTIL = datetime(2026, 3, 4, tzinfo=UTC)
@@ -57,13 +60,6 @@ def at(text: str) -> datetime:
 def ts(text: str) -> int:
     """`2026-03-02T08:00:00` (UTC) as unix seconds."""
     return int(at(text).timestamp())
-
-
-def key(kind: str, *parts: str | None) -> int:
-    """The documented key rule: xxh64(seed 42) of kind and parts joined by U+001F, signed."""
-    text = "\x1f".join([kind, *("" if p is None else p for p in parts)])
-    unsigned = xxhash.xxh64_intdigest(text.encode("utf-8"), seed=42)
-    return unsigned - 2**64 if unsigned >= 2**63 else unsigned
 
 
 # ----------------------------------------------------------------------------------------
@@ -116,6 +112,9 @@ K_C = key("device", "android", "12", "", "")
 I_GEMS = key("item", "gems", "pack_small", "shop")
 I_GOLD = key("item", "gold", "chest", "store")
 I_NONE = key("item", "", "", "")
+U_D = key("user", "user-d")
+S_D1, S_D2 = key("session", "sess-d1"), key("session", "sess-d2")
+I_COINS = key("item", "", "Coins", "")  # event_id "Coins": no item type, no cart_type
 
 
 def event(
@@ -374,6 +373,61 @@ E13 = line(
     )
 )
 
+# user-d: two sessions on 03-03 (the second holds only a purchase), on user-a's second
+# device (DEV_A14), from France
+META_D = {
+    "install_ts": ts("2026-03-03T04:55:00"),
+    "first_build": "1.1",
+    "origin": "ads_network",
+    "is_paying": "false",
+    "is_converting": "false",
+    "revenue": {},
+}
+META_D_PAID = {**META_D, "is_paying": "true", "revenue": {"GBP": 250}}
+D = {"user": "user-d", "device": DEV_A14, "country": "FR"}
+# arrival_ts as a numeric string: coerced
+E17 = line(
+    event(
+        arrival=str(ts("2026-03-03T05:00:05")),
+        client=ts("2026-03-03T05:00:00"),
+        category="user",
+        session="sess-d1",
+        meta=META_D,
+        **D,
+    )
+)
+# a session of one event; event_id without an item type ("Coins"), no cart_type;
+# user_meta.revenue given
+E18 = line(
+    event(
+        arrival=ts("2026-03-03T05:10:01"),
+        client=ts("2026-03-03T05:10:00"),
+        category="business",
+        session="sess-d2",
+        session_num=2,
+        currency="GBP",
+        amount=250,
+        event_id="Coins",
+        transaction_num=1,
+        meta={**META_D_PAID, "is_converting": "true"},
+        **D,
+    )
+)
+# length as an integral float (300.0); unusable optional v and jailbroken -> null, still valid
+E19 = line(
+    event(
+        arrival=ts("2026-03-03T05:05:02"),
+        client=ts("2026-03-03T05:05:00"),
+        category="session_end",
+        session="sess-d1",
+        length=300.0,
+        v="two",
+        jailbroken="maybe",
+        meta=META_D,
+        **D,
+    )
+)
+
 # E6 again: other key order, plus fields outside the contract -> still a duplicate of E6
 E6_REORDERED = json.dumps(
     {
@@ -500,6 +554,35 @@ B12 = line(
     )
 )
 
+B13 = ""  # a blank line
+B14 = line(
+    event(
+        arrival=ts("2026-03-03T05:03:00") + 0.5,
+        client=ts("2026-03-03T05:03:00"),
+        category="user",
+        session="sess-d1",
+        meta=META_D,
+        **D,
+    )
+)  # arrival_ts not an integer
+B15 = line({"arrival_ts": ts("2026-03-03T05:03:10"), "data": "oops"})  # data not an object
+# no user id, and nothing but arrival_ts, category and session_id
+B16 = line(
+    {"arrival_ts": ts("2026-03-03T05:03:20"), "data": {"category": "user", "session_id": "sess-d1"}}
+)
+B17 = line(
+    event(
+        arrival=ts("2026-03-03T05:04:00"),
+        client=ts("2026-03-03T05:04:00"),
+        category="business",
+        session="sess-d1",
+        currency="GBP",
+        amount="abc",
+        meta=META_D,
+        **D,
+    )
+)  # amount not a number
+
 OUTSIDE_BEFORE = line(
     event(
         arrival=ts("2026-03-01T23:59:59"),
@@ -543,49 +626,30 @@ FILE_B = RawFile("2026-03-02", "b.json.gz", (E5, B3, E6, E7, B4, E8))
 FILE_E = RawFile("2026-03-02", "e.json.lzo", (E9, E5, B6, E6_REORDERED, E10, B7))
 FILE_C = RawFile("2026-03-03", "c.json.bz2", (E11, B8, E12, E13, B9, E14, B10, E15, B5))
 FILE_D = RawFile("2026-03-03", "d.json.lzo", (B11, E16, B12))
-WINDOW_FILES = (FILE_A, FILE_B, FILE_E, FILE_C, FILE_D)
+FILE_F = RawFile("2026-03-03", "f.json.gz", (E17, B13, E18, B14, B15, B16, B17, E19))
+WINDOW_FILES = (FILE_A, FILE_B, FILE_E, FILE_C, FILE_D, FILE_F)
 
 
-def encode(name: str, text: str) -> bytes:
-    data = text.encode("utf-8")
-    if name.endswith(".gz"):
-        return gzip.compress(data, mtime=0)
-    if name.endswith(".bz2"):
-        return bz2.compress(data)
-    if name.endswith(".lzo"):
-        return lzop_compress(data, filename=name.removesuffix(".lzo"))
-    return data
-
-
-def write_raw(root: Path) -> None:
-    """Write the window's files and the traps outside the window under `root`."""
-    for f in WINDOW_FILES:
-        path = root / f.relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(encode(f.name, "\n".join(f.lines) + "\n"))
-    outside = {
-        "dt=2026-03-01/old.json.gz": b"this is not gzip data\n" * 4,
-        "dt=2026-03-01/valid.json": (OUTSIDE_BEFORE + "\n").encode(),
-        "dt=2026-03-04/new.json.lzo": b"\x00\x01 not an lzop file " * 4,
-        "dt=2026-03-04/valid.json": (OUTSIDE_AFTER + "\n").encode(),
-    }
-    for rel, payload in outside.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(payload)
+# Outside the window: files no reader could open, and valid events of other users.
+OUTSIDE_FILES: dict[str, bytes] = {
+    "dt=2026-03-01/old.json.gz": b"this is not gzip data\n" * 4,
+    "dt=2026-03-01/valid.json": (OUTSIDE_BEFORE + "\n").encode(),
+    "dt=2026-03-04/new.json.lzo": b"\x00\x01 not an lzop file " * 4,
+    "dt=2026-03-04/valid.json": (OUTSIDE_AFTER + "\n").encode(),
+}
 
 
 # ----------------------------------------------------------------------------------------
 # expected counts and quarantine
 
-COUNTS = {"read": 31, "valid": 16, "quarantined": 12, "duplicates": 3, "time_corrected": 3}
+COUNTS = {"read": 39, "valid": 19, "quarantined": 17, "duplicates": 3, "time_corrected": 3}
 HIGH_WATER_MARK = "2026-03-03T09:01:07Z"  # E12's arrival; later bad records do not count
 
 BY_REASON = {
     "invalid_json": 2,  # B1, B2
-    "missing_field:data.user_id": 1,  # B3
+    "missing_field:data.user_id": 2,  # B3, B16
     "wrong_type:data.length": 1,  # B4 ("abc")
-    "wrong_type:data.amount": 1,  # B5 (99.5)
+    "wrong_type:data.amount": 2,  # B5 (99.5), B17 ("abc")
     "unknown_category": 1,  # B6
     "unknown_currency": 1,  # B7
     "negative_value:data.amount": 1,  # B8
@@ -593,6 +657,9 @@ BY_REASON = {
     "empty_value:data.session_id": 1,  # B10
     "missing_field:arrival_ts": 1,  # B11
     "missing_field:data.category": 1,  # B12
+    "empty_line": 1,  # B13
+    "wrong_type:arrival_ts": 1,  # B14 (... .5)
+    "wrong_type:data": 1,  # B15 ("oops")
 }
 
 # (file, 1-based line number, reason, original line)
@@ -609,10 +676,22 @@ QUARANTINE = [
     (FILE_C, 9, "wrong_type:data.amount", B5),
     (FILE_D, 1, "missing_field:arrival_ts", B11),
     (FILE_D, 3, "missing_field:data.category", B12),
+    (FILE_F, 2, "empty_line", B13),
+    (FILE_F, 4, "wrong_type:arrival_ts", B14),
+    (FILE_F, 5, "wrong_type:data", B15),
+    (FILE_F, 6, "missing_field:data.user_id", B16),
+    (FILE_F, 7, "wrong_type:data.amount", B17),
 ]
 
 # (file, read, quarantined)
-FILE_STATS = [(FILE_A, 7, 2), (FILE_B, 6, 2), (FILE_E, 6, 2), (FILE_C, 9, 4), (FILE_D, 3, 2)]
+FILE_STATS = [
+    (FILE_A, 7, 2),
+    (FILE_B, 6, 2),
+    (FILE_E, 6, 2),
+    (FILE_C, 9, 4),
+    (FILE_D, 3, 2),
+    (FILE_F, 8, 5),
+]
 WORST_FILE = FILE_D
 
 # ----------------------------------------------------------------------------------------
@@ -628,6 +707,10 @@ D_USER = [
      at("2026-03-02T20:05:00")),
     (U_C, "user-c", 7, at("2026-03-02T23:00:00"), date(2026, 3, 2), "0.9", "organic",
      "BR", "android", at("2026-03-02T23:50:00"), at("2026-03-03T00:10:00"), False, None),
+    # first_build and origin of the earliest event (E17); last seen and paid with E18
+    (U_D, "user-d", 7, at("2026-03-03T04:55:00"), date(2026, 3, 3), "1.1", "ads_network",
+     "FR", "android", at("2026-03-03T05:00:00"), at("2026-03-03T05:10:00"), True,
+     at("2026-03-03T05:10:00")),
 ]  # fmt: skip
 
 D_DATE = [
@@ -651,6 +734,7 @@ D_ITEM = [
     (I_GEMS, "gems", "pack_small", "shop"),
     (I_GOLD, "gold", "chest", "store"),
     (I_NONE, "", "", ""),
+    (I_COINS, "", "Coins", ""),
 ]
 
 F_EVENT_NO_KEY = [
@@ -689,6 +773,12 @@ F_EVENT_NO_KEY = [
      "user", None, 2, None, None, None, None, 7, "US"),  # E15
     (U_B, S_B2, 20260303, K_I, at("2026-03-03T02:05:00"), at("2026-03-03T02:05:05"), False,
      "business", "gems:pack_small", 2, None, None, None, None, 7, "US"),  # E16
+    (U_D, S_D1, 20260303, K_A14, at("2026-03-03T05:00:00"), at("2026-03-03T05:00:05"), False,
+     "user", None, 1, None, None, None, None, 7, "FR"),  # E17 (arrival_ts as a string)
+    (U_D, S_D2, 20260303, K_A14, at("2026-03-03T05:10:00"), at("2026-03-03T05:10:01"), False,
+     "business", "Coins", 2, None, None, None, None, 7, "FR"),  # E18
+    (U_D, S_D1, 20260303, K_A14, at("2026-03-03T05:05:00"), at("2026-03-03T05:05:02"), False,
+     "session_end", None, 1, 300, None, None, None, 7, "FR"),  # E19 (length 300.0)
 ]  # fmt: skip
 
 F_SESSION = [
@@ -706,6 +796,12 @@ F_SESSION = [
     # E9 (null session_num) starts it; E10 and E13 say 1
     (S_C1, "sess-c1", U_C, K_C, 20260302, at("2026-03-02T23:50:00"),
      at("2026-03-03T00:10:00"), 120, 1),
+    # E17, E19 (length 300.0)
+    (S_D1, "sess-d1", U_D, K_A14, 20260303, at("2026-03-03T05:00:00"),
+     at("2026-03-03T05:05:00"), 300, 1),
+    # E18 alone: starts and ends with it, no end seen
+    (S_D2, "sess-d2", U_D, K_A14, 20260303, at("2026-03-03T05:10:00"),
+     at("2026-03-03T05:10:00"), None, 2),
 ]  # fmt: skip
 
 F_REVENUE_NO_KEY = [
@@ -723,6 +819,9 @@ F_REVENUE_NO_KEY = [
     # EUR: 9.99 * 1.08 = 10.7892
     (U_B, S_B2, 20260303, K_I, I_GEMS, at("2026-03-03T02:05:00"), "EUR", 999,
      Decimal("10.789200"), 3, False, "US"),
+    # GBP: 2 minor digits: 2.50 * 1.27 = 3.175; is_converting "true"
+    (U_D, S_D2, 20260303, K_A14, I_COINS, at("2026-03-03T05:10:00"), "GBP", 250,
+     Decimal("3.175000"), 1, True, "FR"),
 ]  # fmt: skip
 
 ROWS = {

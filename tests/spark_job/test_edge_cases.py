@@ -25,9 +25,17 @@ from typing import Any
 import pytest
 
 from emr_jobs.lzop import compress as lzop_compress
-from emr_jobs.main import run
+from tests.key_oracle import key
 from tests.spark_job import raw_fixture as rf
-from tests.spark_job.conftest import Q_FILE, Q_LINE, Q_LINE_NUMBER, Q_REASON, JobRun, job_config
+from tests.spark_job.conftest import (
+    Q_FILE,
+    Q_LINE,
+    Q_LINE_NUMBER,
+    Q_REASON,
+    JobRun,
+    run_job,
+    write_raw,
+)
 
 SINCE = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
 UNTIL = datetime(2026, 3, 2, 0, 0, 1, tzinfo=UTC)
@@ -119,24 +127,21 @@ BUGS_LINES = [
 def write_edge_raw(root: Path) -> dict[str, Path]:
     files = {
         "gz": root / "dt=2026-03-01" / "members.json.gz",
-        "early": root / "dt=2026-03-01" / "early.json",
+        "early": write_raw(root, "2026-03-01", "early.json", [BEFORE_IN_WINDOW]),
         "bz2": root / "dt=2026-03-02" / "streams.json.bz2",
         "crlf": root / "dt=2026-03-02" / "crlf.json",
         "lzo": root / "dt=2026-03-02" / "crlf.json.lzo",
-        "boundary": root / "dt=2026-03-02" / "boundary.json",
-        "bugs": root / "dt=2026-03-02" / "bugs.json",
-        "after": root / "dt=2026-03-03" / "after.json",
+        "boundary": write_raw(root, "2026-03-02", "boundary.json", [BOUNDARY_2010]),
+        "bugs": write_raw(root, "2026-03-02", "bugs.json", BUGS_LINES),
+        "after": write_raw(root, "2026-03-03", "after.json", [AFTER_WINDOW]),
     }
     for path in files.values():
         path.parent.mkdir(parents=True, exist_ok=True)
+    # byte layouts `write_raw` does not make: several gzip members / bzip2 streams, CRLF
     files["gz"].write_bytes(b"".join(gzip.compress((x + "\n").encode()) for x in GZ_MEMBERS))
-    files["early"].write_text(BEFORE_IN_WINDOW + "\n", encoding="utf-8")
     files["bz2"].write_bytes(b"".join(bz2.compress((x + "\n").encode()) for x in BZ2_STREAMS))
     files["crlf"].write_bytes("\r\n".join(CRLF_LINES).encode("utf-8"))  # no final newline
     files["lzo"].write_bytes(lzop_compress(("\r\n".join(LZO_CRLF_LINES) + "\r\n").encode()))
-    files["boundary"].write_text(BOUNDARY_2010 + "\n", encoding="utf-8")
-    files["bugs"].write_text("\n".join(BUGS_LINES) + "\n", encoding="utf-8")
-    files["after"].write_text(AFTER_WINDOW + "\n", encoding="utf-8")
     return files
 
 
@@ -151,8 +156,7 @@ def edge_run(
 ) -> JobRun:
     raw = edge_files["gz"].parent.parent
     curated = tmp_path_factory.mktemp("edge-curated")
-    config = job_config(str(raw), str(curated), "edge", since=SINCE, until=UNTIL)
-    return JobRun(raw=raw, curated=curated, run_id="edge", manifest=run(spark, config).to_json())
+    return run_job(spark, raw, curated, "edge", since=SINCE, until=UNTIL)
 
 
 def users(job: JobRun) -> set[str]:
@@ -200,14 +204,14 @@ def test_crlf_lines_and_missing_final_newline(
 
 def test_non_ascii_natural_keys_hash_their_utf8_bytes(edge_run: JobRun) -> None:
     user = [r for r in edge_run.rows("d_user") if r["user_id"] == "usér-ç"]
-    assert [r["user_key"] for r in user] == [rf.key("user", "usér-ç")]
+    assert [r["user_key"] for r in user] == [key("user", "usér-ç")]
     devices = {r["device_key"]: r for r in edge_run.rows("d_device")}
-    key = rf.key("device", "android", "13", "Xiaomi", "Redmi Note 12 Pro+ 5G™")
-    assert devices[key]["device"] == "Redmi Note 12 Pro+ 5G™"
+    device_key = key("device", "android", "13", "Xiaomi", "Redmi Note 12 Pro+ 5G™")
+    assert devices[device_key]["device"] == "Redmi Note 12 Pro+ 5G™"
 
 
 def test_client_time_at_2010_is_believed(edge_run: JobRun) -> None:
-    u = rf.key("user", "user-2010")
+    u = key("user", "user-2010")
     rows = [r for r in edge_run.rows("f_event") if r["user_key"] == u]
     assert [(r["event_ts"], r["date_key"], r["is_time_corrected"]) for r in rows] == [
         (rf.at("2010-01-01T00:00:00"), 20100101, False)
@@ -218,7 +222,7 @@ def test_client_time_at_2010_is_believed(edge_run: JobRun) -> None:
 
 
 def test_duplicates_ignore_member_order_of_user_meta_revenue(edge_run: JobRun) -> None:
-    payer = rf.key("user", "payer")
+    payer = key("user", "payer")
     assert len([r for r in edge_run.rows("f_revenue") if r["user_key"] == payer]) == 1
     assert len([r for r in edge_run.rows("f_event") if r["user_key"] == payer]) == 1
 

@@ -31,16 +31,19 @@ def test_quarantine_holds_every_bad_record(first_run: JobRun) -> None:
     "reason",
     [
         "invalid_json",  # not JSON, and a truncated line
-        "missing_field:data.user_id",
+        "missing_field:data.user_id",  # no user id; a bare record without user_meta
         "missing_field:arrival_ts",
         "missing_field:data.category",
         "wrong_type:data.length",  # "abc"
-        "wrong_type:data.amount",  # 99.5
+        "wrong_type:data.amount",  # 99.5, "abc"
         "unknown_category",
         "negative_value:data.amount",
         "negative_value:data.length",
         "empty_value:data.session_id",
         "unknown_currency",
+        "empty_line",
+        "wrong_type:arrival_ts",  # not an integer
+        "wrong_type:data",  # not an object
     ],
 )
 def test_each_bad_kind_is_quarantined_with_its_reason(first_run: JobRun, reason: str) -> None:
@@ -87,6 +90,7 @@ def test_high_water_mark_is_latest_valid_arrival(first_run: JobRun) -> None:
         (rf.FILE_E, "error", "2026-03-02T23:50:00"),  # lzop
         (rf.FILE_C, "resource", "2026-03-03T09:01:00"),  # bzip2
         (rf.FILE_D, "business", "2026-03-03T02:05:00"),  # lzop
+        (rf.FILE_F, "session_end", "2026-03-03T05:05:00"),  # gzip
     ],
 )
 def test_every_compression_is_read(

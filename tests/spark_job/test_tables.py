@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from liberta_core.tables import TABLES, TABLES_BY_NAME
+from tests.key_oracle import key
 from tests.spark_job import raw_fixture as rf
 from tests.spark_job.conftest import JobRun, assert_same_rows
 
@@ -42,10 +43,13 @@ def test_fact_content_except_event_key(first_run: JobRun, table: str, rows: list
 def test_event_keys_unique_and_shared_with_revenue(first_run: JobRun) -> None:
     events = first_run.rows("f_event")
     keys = [r["event_key"] for r in events]
-    assert len(set(keys)) == len(keys) == 16
+    assert len(set(keys)) == len(keys) == len(rf.F_EVENT_NO_KEY) == 19
     by_key = {r["event_key"]: r for r in events}
     revenue = first_run.rows("f_revenue")
-    assert len(revenue) == 4
+    assert len(revenue) == len(rf.F_REVENUE_NO_KEY) == 5
+    # one revenue row per business event, under the same key, and no other
+    business = sorted(r["event_key"] for r in events if r["category"] == "business")
+    assert sorted(r["event_key"] for r in revenue) == business
     for r in revenue:
         # "same key as the f_event row": the business event with the same time and session
         twin = by_key[r["event_key"]]
@@ -60,14 +64,14 @@ def test_event_keys_unique_and_shared_with_revenue(first_run: JobRun) -> None:
 def test_dimension_keys_follow_the_documented_rule(first_run: JobRun) -> None:
     """Keys are recomputed from each row's own natural key with the documented hash rule."""
     for r in first_run.rows("d_user"):
-        assert r["user_key"] == rf.key("user", r["user_id"])
+        assert r["user_key"] == key("user", r["user_id"])
     for r in first_run.rows("f_session"):
-        assert r["session_key"] == rf.key("session", r["session_id"])
+        assert r["session_key"] == key("session", r["session_id"])
     for r in first_run.rows("d_device"):
         parts = (r["platform"], r["os_version"], r["manufacturer"], r["device"])
-        assert r["device_key"] == rf.key("device", *parts)
+        assert r["device_key"] == key("device", *parts)
     for r in first_run.rows("d_item"):
-        assert r["item_key"] == rf.key("item", r["item_type"], r["item_id"], r["cart_type"])
+        assert r["item_key"] == key("item", r["item_type"], r["item_id"], r["cart_type"])
     for r in first_run.rows("d_date"):
         d: date = r["calendar_date"]
         assert r["date_key"] == d.year * 10000 + d.month * 100 + d.day
@@ -109,16 +113,21 @@ def test_coercions_are_accepted(first_run: JobRun) -> None:
     assert progression["Complete:world1:level2"]["attempt_num"] == 2  # "2"
     assert progression["Complete:world1:level2"]["score"] == 1500  # 1500.0
     ends = {r["session_key"]: r["length_s"] for r in events if r["category"] == "session_end"}
-    assert ends == {rf.S_A1: 600, rf.S_C1: 120}  # 120 came as "120"
+    assert ends == {rf.S_A1: 600, rf.S_C1: 120, rf.S_D1: 300}  # "120"; 300.0
     starts = [r for r in events if r["category"] == "user" and r["session_key"] == rf.S_B1]
     assert [(r["game_id"], r["session_num"]) for r in starts] == [(7, 1)]  # game_id 7.0
     user_a = [r for r in events if r["session_key"] == rf.S_A1 and r["category"] == "user"]
     assert [r["session_num"] for r in user_a] == [1]  # "1"
+    user_d = [r for r in events if r["session_key"] == rf.S_D1 and r["category"] == "user"]
+    assert [r["arrival_ts"] for r in user_d] == [rf.at("2026-03-03T05:00:05")]  # a string
 
 
 def test_unusable_optional_field_becomes_null(first_run: JobRun) -> None:
     errors = [r for r in first_run.rows("f_event") if r["category"] == "error"]
     assert [(r["event_id"], r["session_num"]) for r in errors] == [("critical", None)]
+    # v "two" and jailbroken "maybe" (optional, unusable) leave E19 valid
+    ends = [r for r in first_run.rows("f_event") if r["session_key"] == rf.S_D1]
+    assert [r["length_s"] for r in ends if r["category"] == "session_end"] == [300]
 
 
 def test_time_correction_flagged_and_dated_by_arrival(first_run: JobRun) -> None:
@@ -163,4 +172,5 @@ def test_amount_usd_uses_the_currency_minor_digits(first_run: JobRun) -> None:
         "KWD": Decimal("4.062500"),  # 1250 fils = 1.250 dinar (3 digits) * 3.25
         "USD": Decimal("1.990000"),
         "EUR": Decimal("10.789200"),  # 9.99 * 1.08
+        "GBP": Decimal("3.175000"),  # 250 pence = 2.50 pounds (2 digits) * 1.27
     }

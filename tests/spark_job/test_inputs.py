@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
@@ -11,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from emr_jobs.config import parse_args
 from emr_jobs.fs import HadoopFs
-from emr_jobs.main import run
 from emr_jobs.read import partition_overlaps, select_raw_files
-from tests.emr_jobs import fixture_events as fx
-from tests.emr_jobs.conftest import write_raw
+from tests.spark_job import raw_fixture as rf
+from tests.spark_job.conftest import Q_LINE, Q_LINE_NUMBER, run_job, write_raw
 
-GOOD = fx.DAY2_LINES  # four valid events
+# four valid events of raw_fixture, one of them time-corrected (E10)
+GOOD = [rf.E17, rf.E18, rf.E19, rf.E10]
 
 
 def test_partition_overlap_rule() -> None:
@@ -39,13 +37,12 @@ def test_all_compressions_read_alike(spark: Any, tmp_path: Path) -> None:
         plain.write_text("\n".join([*GOOD, "not json"]) + "\n")
         subprocess.run(["lzop", "-q", "-o", str(raw / "dt=2026-11-02" / "z.json.lzo"), str(plain)])
     n_files = len(list((raw / "dt=2026-11-02").iterdir()))
-    manifest = run(
-        spark,
-        parse_args(
-            ["--raw", str(tmp_path / "raw"), "--curated", str(tmp_path / "cur"), "--run-id", "c",
-             "--since", "2026-11-02", "--until", "2026-11-03", "--max-bad-share", "0.5"]
-        ),
-    ).to_json()  # fmt: skip
+    job = run_job(
+        spark, tmp_path / "raw", tmp_path / "cur", "c",
+        since=datetime(2026, 11, 2, tzinfo=UTC), until=datetime(2026, 11, 3, tzinfo=UTC),
+        max_bad_share=0.5,
+    )  # fmt: skip
+    manifest = job.manifest
     # each file: 4 valid lines + 1 bad one; the copies of the same 4 events are duplicates
     assert manifest["counts"] == {
         "read": 5 * n_files,
@@ -57,9 +54,7 @@ def test_all_compressions_read_alike(spark: Any, tmp_path: Path) -> None:
     per_file = {f["file"].rsplit("/", 1)[-1]: f for f in manifest["quarantine"]["worst_files"]}
     assert set(per_file) == {p.name for p in (raw / "dt=2026-11-02").iterdir()}
     assert all((f["read"], f["quarantined"]) == (5, 1) for f in per_file.values())
-    qdir = tmp_path / "cur" / "quarantine" / "run_id=c"
-    lines = [json.loads(x) for p in qdir.glob("part-*") for x in p.read_text().splitlines()]
-    assert {(q["line_number"], q["line"]) for q in lines} == {(5, "not json")}
+    assert {(q[Q_LINE_NUMBER], q[Q_LINE]) for q in job.quarantine()} == {(5, "not json")}
 
 
 def test_window_reads_only_needed_partitions(spark: Any, tmp_path: Path) -> None:
@@ -80,13 +75,10 @@ def test_window_reads_only_needed_partitions(spark: Any, tmp_path: Path) -> None
     assert selection.partitions == (date(2026, 11, 2),)
     assert [Path(f.uri).name for f in selection.files] == ["b.json.gz"]
 
-    manifest = run(
-        spark,
-        parse_args(
-            ["--raw", str(raw), "--curated", str(tmp_path / "cur"), "--run-id", "w",
-             "--since", "2026-11-02T06:00:00Z", "--until", "2026-11-02T18:00:00Z"]
-        ),
-    ).to_json()  # fmt: skip
+    manifest = run_job(
+        spark, raw, tmp_path / "cur", "w",
+        since=datetime(2026, 11, 2, 6, tzinfo=UTC), until=datetime(2026, 11, 2, 18, tzinfo=UTC),
+    ).manifest  # fmt: skip
     assert manifest["window"]["partitions"] == ["2026-11-02"]
     assert manifest["counts"]["read"] == 4 and manifest["counts"]["quarantined"] == 0
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import xxhash
 from pyspark.sql import functions as F
 
 from emr_jobs.config import ConfigError, parse_args
@@ -19,6 +18,7 @@ from emr_jobs.currencies import CurrencyTableError, load_currencies, parse_curre
 from emr_jobs.keys import key_column
 from emr_jobs.packaging import build, spark_submit_args
 from liberta_core.timestamps import TimestampError, parse_timestamp
+from tests.key_oracle import key, key_text
 
 
 def test_keys_are_reproducible_outside_spark(spark: Any) -> None:
@@ -27,9 +27,11 @@ def test_keys_are_reproducible_outside_spark(spark: Any) -> None:
         key_column("user", F.col("a")).alias("user"),
         key_column("device", F.col("a"), F.col("b"), F.col("c")).alias("device"),
     ).first()
-    for kind, text in (("user", "user\x1fü-1"), ("device", "device\x1fü-1\x1f\x1fx")):
-        unsigned = xxhash.xxh64_intdigest(text.encode("utf-8"), seed=42)
-        assert got[kind] == (unsigned - 2**64 if unsigned >= 2**63 else unsigned)
+    # the strings hashed: kind and parts joined by U+001F, the null part as ''
+    assert key_text("user", "ü-1") == "user\x1fü-1"
+    assert key_text("device", "ü-1", None, "x") == "device\x1fü-1\x1f\x1fx"
+    assert got["user"] == key("user", "ü-1")
+    assert got["device"] == key("device", "ü-1", None, "x")
 
 
 def test_arguments() -> None:
