@@ -46,12 +46,18 @@ format: $(PY_STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff format .
 
 # LocalStack on the host (no Docker): its own pinned Python 3.13 venv, built on first use.
-.PHONY: localstack-up localstack-down
+.PHONY: localstack-up localstack-down localstack-deploy localstack-demo
 localstack-up: $(CORE_STAMP) ## start LocalStack on 127.0.0.1:4566 with Liberta's extension (state in .liberta/localstack)
 	$(BIN)/liberta localstack up
 
 localstack-down: $(CORE_STAMP) ## stop LocalStack
 	$(BIN)/liberta localstack down
+
+localstack-deploy: $(PY_STAMP) $(NODE_STAMP) localstack-up ## deploy the CDK app's local stage into LocalStack (cdklocal)
+	$(BIN)/liberta localstack deploy
+
+localstack-demo: $(PY_STAMP) $(NODE_STAMP) localstack-up ## make demo through the deployed state machine in LocalStack (left running: make localstack-down)
+	$(BIN)/liberta localstack demo
 
 .PHONY: package
 package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) into dist/emr

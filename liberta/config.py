@@ -88,8 +88,10 @@ def embedded_profile(home: Path | None = None) -> Profile:
     )
 
 
-def localstack_profile(home: Path | None = None) -> Profile:
-    """S3 on a local endpoint (LocalStack or MinIO, `AWS_ENDPOINT_URL`), Postgres as warehouse.
+def s3_profile(home: Path | None = None) -> Profile:
+    """The local runner on an S3 lake (any endpoint: `AWS_ENDPOINT_URL`, e.g. LocalStack's or
+    MinIO's), Postgres as warehouse. (The `localstack` profile of `liberta run` is not a
+    local runner: it executes the deployed state machine, liberta.localstack.execution.)
 
     Local Spark cannot read `s3://` without the hadoop-aws jar, so the runner mirrors the
     window's raw partitions to a local directory, runs the job there and uploads the curated
@@ -98,7 +100,7 @@ def localstack_profile(home: Path | None = None) -> Profile:
     base = home or liberta_home()
     bucket = os.environ.get("LIBERTA_BUCKET", "liberta-local")
     return Profile(
-        name="localstack",
+        name="s3",
         raw_uri=f"s3://{bucket}/raw",
         curated_uri=f"s3://{bucket}/curated",
         home=base,
@@ -106,7 +108,9 @@ def localstack_profile(home: Path | None = None) -> Profile:
     )
 
 
-PROFILES = {"embedded": embedded_profile, "localstack": localstack_profile}
+PROFILES = {"embedded": embedded_profile, "s3": s3_profile}
+# Not a local runner: `liberta run --profile localstack` executes the deployed state machine.
+STATE_MACHINE_PROFILE = "localstack"
 
 
 def profile_named(name: str) -> Profile:
@@ -114,5 +118,6 @@ def profile_named(name: str) -> Profile:
         return PROFILES[name]()
     except KeyError:
         raise ValueError(
-            f"unknown profile {name!r}; choose one of: {', '.join(sorted(PROFILES))}"
+            f"unknown profile {name!r}; choose one of: "
+            f"{', '.join(sorted([*PROFILES, STATE_MACHINE_PROFILE]))}"
         ) from None

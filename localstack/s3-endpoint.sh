@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# An S3-compatible endpoint on 127.0.0.1 without Docker, for the `localstack` profile.
+# An S3-compatible endpoint on 127.0.0.1 without Docker, for the `s3` profile (the local runner
+# on an S3 lake; the `localstack` profile runs the deployed state machine in LocalStack instead).
 # Uses moto's server (installed with Liberta's dev extra). Stop it with Ctrl-C.
 #
 #   localstack/s3-endpoint.sh &            # listens on 127.0.0.1:4566 (LIBERTA_S3_PORT)
 #   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test \
 #          AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
-#   liberta run --profile localstack
+#   liberta run --profile s3
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 port=${LIBERTA_S3_PORT:-4566}

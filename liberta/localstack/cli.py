@@ -1,4 +1,5 @@
-"""`liberta localstack up|down|status`: LocalStack on the host with Liberta's extension."""
+"""`liberta localstack up|down|status|deploy|demo`: LocalStack on the host with Liberta's
+extension, and the CDK app's `local` stage deployed into it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import json
 import typer
 
 from liberta.localstack import runtime
+from liberta.localstack.deploy import DeployError, deploy, stack_state
 from liberta.localstack.venv import LocalStackSetupError
 
 localstack_app = typer.Typer(
     help="LocalStack on 127.0.0.1 (no Docker) with Liberta's extension: Redshift Data API on "
-    "the local Postgres, EMR Serverless on local Spark.",
+    "the local Postgres, EMR Serverless on local Spark. `deploy` puts the CDK app's local "
+    "stage into it; `liberta run --profile localstack` executes its state machine.",
     no_args_is_help=True,
 )
 
@@ -38,15 +41,41 @@ def up() -> None:
 
 @localstack_app.command("down")
 def down() -> None:
-    """Stop LocalStack (its state is not persisted)."""
+    """Stop LocalStack (its state, the deployed stack included, is not persisted)."""
     stopped = runtime.stop()
     typer.echo("LocalStack stopped" if stopped else "LocalStack was not running")
 
 
+@localstack_app.command("deploy")
+def deploy_command(
+    as_json: bool = typer.Option(False, "--json", help="print the stack's outputs as JSON"),
+) -> None:
+    """Bootstrap and deploy the CDK app's `local` stage into the running LocalStack
+    (cdklocal: the same app.py and constructs as `cdk deploy`), then print its outputs."""
+    config = runtime.LocalStackConfig.from_env(db_url="unused")
+    try:
+        result = deploy(config)
+    except (DeployError, runtime.LocalStackError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result.stack.as_json(), indent=2))
+        return
+    typer.echo(f"stack {result.stack.name} deployed in {result.seconds:.0f}s (log: {result.log})")
+    for key, value in sorted(result.stack.outputs.items()):
+        typer.echo(f"  {key}: {value}")
+
+
 @localstack_app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
-    """Endpoint, whether it runs, pid, versions, warehouse URL."""
+    """Endpoint, whether it runs, pid, versions, warehouse URL, the deployed stack's outputs."""
     report = runtime.status()
+    if report["running"]:
+        try:
+            config = runtime.LocalStackConfig.from_env(db_url="unused")
+            report["stack"] = stack_state(config).as_json()
+        except DeployError as exc:
+            report["stack"] = {"error": str(exc)}
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -55,3 +84,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     typer.echo(f"warehouse: {report['warehouse_url']}")
     for name, value in report["services"].items():
         typer.echo(f"  {name}: {value}")
+    stack = report.get("stack")
+    if stack and "deployed" in stack:
+        typer.echo(f"stack {stack['name']}: {stack['status'] or 'not deployed'}")
+        for key, value in sorted(stack["outputs"].items()):
+            typer.echo(f"  {key}: {value}")
+
+
+from liberta.localstack.demo import demo  # noqa: E402
+
+localstack_app.command("demo")(demo)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from liberta.config import profile_named
+from liberta.config import STATE_MACHINE_PROFILE, profile_named
 from liberta.console import make_console
 from liberta.pipeline.progress import ConsoleProgress, SilentProgress
 from liberta.pipeline.runner import Pipeline, PipelineError, RunRequest
@@ -36,8 +36,9 @@ def run(
     profile: Annotated[
         str,
         typer.Option(
-            help="where things run: 'embedded' (local lake + local Postgres) or "
-            "'localstack' (an S3 endpoint at AWS_ENDPOINT_URL)"
+            help="where things run: 'embedded' (local lake, local Spark, local Postgres), "
+            "'localstack' (the deployed state machine in LocalStack: `liberta localstack "
+            "deploy` first) or 's3' (the local runner on an S3 lake at AWS_ENDPOINT_URL)"
         ),
     ] = "embedded",
     since: Annotated[
@@ -66,13 +67,27 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only errors")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
-    """Run the pipeline: read watermark, process events with Spark, load, check quality.
+    """Run the pipeline: bootstrap, choose the window, process events with Spark, load.
 
     Incremental by default: only raw partitions since the warehouse's high-water mark (minus a
     lookback for late files, LIBERTA_LOOKBACK_HOURS, default 48) are processed. Running twice
-    with no new data changes nothing. A failed step stops the run with a non-zero exit and
-    leaves the warehouse as it was.
+    with no new data changes nothing. A failed step stops the run with exit code 1 and leaves
+    the warehouse as it was; with the localstack profile, an execution skipped because another
+    one is running exits with 3.
     """
+    request = RunRequest(
+        since=_timestamp(since), until=_timestamp(until), full_refresh=full_refresh, run_id=run_id
+    )
+    if profile == STATE_MACHINE_PROFILE:
+        if raw or curated or lookback_hours is not None:
+            raise typer.BadParameter(
+                "--raw, --curated and --lookback-hours are set by the deployed stack for the "
+                "localstack profile (its buckets, infra/config.py's lookback_hours)"
+            )
+        from liberta.localstack.run_command import run_on_localstack
+
+        run_on_localstack(request, quiet=quiet, as_json=as_json)
+        return
     console = make_console(stderr=True, quiet=quiet or as_json)
     try:
         chosen = profile_named(profile).with_overrides(raw_uri=raw, curated_uri=curated)
@@ -80,9 +95,6 @@ def run(
             chosen = replace(chosen, lookback_hours=lookback_hours)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    request = RunRequest(
-        since=_timestamp(since), until=_timestamp(until), full_refresh=full_refresh, run_id=run_id
-    )
     progress = SilentProgress() if (quiet or as_json) else ConsoleProgress(console)
     pipeline = Pipeline(
         profile=chosen,

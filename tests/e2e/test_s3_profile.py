@@ -1,4 +1,4 @@
-"""The `localstack` profile: raw and curated in S3 (a local endpoint), local Spark, Postgres."""
+"""The `s3` profile: the local runner with raw and curated in S3 (a local endpoint), Postgres."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from liberta.config import localstack_profile
+from liberta.config import s3_profile
 from liberta.generator import GeneratorConfig, generate
 from liberta.pipeline.progress import SilentProgress
 from liberta.pipeline.runner import Pipeline, RunRequest
@@ -47,7 +47,7 @@ def test_runs_from_s3_and_publishes_the_run_to_s3(
             corrupt_rate=0.02,
         )
     )
-    profile = localstack_profile(tmp_path)
+    profile = s3_profile(tmp_path)
     assert profile.raw_uri == "s3://lake/raw" and profile.curated_uri == "s3://lake/curated"
     now = datetime(2026, 10, 10, tzinfo=UTC)
     pipeline = Pipeline(

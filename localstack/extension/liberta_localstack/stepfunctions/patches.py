@@ -13,10 +13,19 @@ LocalStack stops) to apply to any version but the pinned one:
    lists of lists (GetStatementResult's `Records`), leaving `stringValue`: patched to recurse.
 3. `arn:aws:states:::emr-serverless:startJobRun.sync` (the optimized integration; LocalStack
    routes it to an "unsupported" handler): see `emr_serverless_task.py`.
+4. Escapes in `States.Format` templates: on AWS `\\'`, `\\{`, `\\}` and `\\\\` in an
+   intrinsic's string literal are a quote, a brace and a backslash ("Reserved characters in
+   intrinsic functions", https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html),
+   and an escaped brace is never a `{}` placeholder. LocalStack gets this wrong twice: it
+   hands the intrinsic's JSON string to its parser without decoding it (so the JSON `\\\\'`
+   of a definition arrives as an escaped backslash followed by the closing quote, and the
+   literal is cut there), and its `States.Format` keeps backslashes in the result. Both are
+   read with AWS's rules here: the JSON string is decoded first, the template unescaped.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from importlib import metadata
 from typing import Any
@@ -100,6 +109,61 @@ def _patch_optimized_emr_serverless() -> None:
     state_task_factory.state_task_service_for = state_task_service_for
 
 
+def format_template(template: str, values: list[Any]) -> str:
+    """`States.Format` on AWS: `{}` takes the next value (text as is, anything else as JSON),
+    a backslash makes the next character literal."""
+    out: list[str] = []
+    pos = used = 0
+    while pos < len(template):
+        if template[pos] == "\\" and pos + 1 < len(template):
+            out.append(template[pos + 1])
+            pos += 2
+        elif template.startswith("{}", pos):
+            if used == len(values):
+                raise ValueError("States.Format has more {} than arguments")
+            value = values[used]
+            used += 1
+            out.append(value if isinstance(value, str) else json.dumps(value))
+            pos += 2
+        else:
+            out.append(template[pos])
+            pos += 1
+    if used != len(values):
+        raise ValueError("States.Format has more arguments than {}")
+    return "".join(out)
+
+
+def _patch_intrinsic_json_strings() -> None:
+    from localstack.services.stepfunctions.asl.parse import preprocessor
+    from localstack.services.stepfunctions.asl.parse.intrinsic.intrinsic_parser import (
+        IntrinsicParser,
+    )
+
+    def visitString_intrinsic_function(self: Any, ctx: Any) -> Any:
+        # The token is a JSON string: decode it as JSON (LocalStack only strips the quotes).
+        derivation = json.loads(ctx.STRINGINTRINSICFUNC().getText())
+        function, _ = IntrinsicParser.parse(derivation)
+        return preprocessor.StringIntrinsicFunction(
+            intrinsic_function_derivation=derivation, function=function
+        )
+
+    preprocessor.Preprocessor.visitString_intrinsic_function = visitString_intrinsic_function
+
+
+def _patch_format_escapes() -> None:
+    from localstack.services.stepfunctions.asl.component.intrinsic.function.statesfunction.generic import (  # noqa: E501
+        string_format,
+    )
+
+    def _eval_body(self: Any, env: Any) -> None:
+        self.argument_list.eval(env=env)
+        template, *values = env.stack.pop()
+        # LocalStack's own text form of each value (objects as {k=v}), AWS's escapes.
+        env.stack.append(format_template(template, [self._to_str_repr(v) for v in values]))
+
+    string_format.StringFormat._eval_body = _eval_body
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -113,6 +177,8 @@ def apply() -> None:
     _patch_service_names()
     _patch_response_casing()
     _patch_optimized_emr_serverless()
+    _patch_intrinsic_json_strings()
+    _patch_format_escapes()
     _applied = True
     LOG.warning("%s (localstack-core %s)", APPLIED, version)
     print(f"{APPLIED} (localstack-core {version})", flush=True)
