@@ -221,6 +221,9 @@ STAGES: dict[str, StageConfig] = {
         access_log_expiry_days=7,
         restrict_default_security_group=False,
         empty_buckets_on_delete=False,
+        # Local statements finish in a second or two: poll every second for the first 30.
+        data_api_poll_seconds=1,
+        data_api_fast_polls=30,
     ),
 }
 

@@ -270,24 +270,30 @@ def test_a_load_failure_rolls_back_every_table(deployed: Deployed) -> None:
 
 
 def test_an_execution_started_while_another_runs_is_skipped(deployed: Deployed) -> None:
+    """The single-run guard: the later execution ends skipped at once, naming the running
+    one; the running one is then stopped (an operator's abort), which records nothing."""
     sfn = deployed.client("stepfunctions")
     arn = deployed.stack.output("StateMachineArn")
     first = sfn.start_execution(stateMachineArn=arn, name="overlap-first", input="{}")
     second = sfn.start_execution(stateMachineArn=arn, name="overlap-second", input="{}")
-    outcome = {}
-    deadline = time.monotonic() + 600
-    while len(outcome) < 2 and time.monotonic() < deadline:
-        for name, started in (("first", first), ("second", second)):
-            described = sfn.describe_execution(executionArn=started["executionArn"])
-            if described["status"] != "RUNNING":
-                outcome[name] = described
-        time.sleep(1)
-    assert outcome["first"]["status"] == "SUCCEEDED"
-    assert outcome["second"]["status"] == "SUCCEEDED"
-    skipped = json.loads(outcome["second"]["output"])["skipped"]
+    deadline = time.monotonic() + 300
+    while (described := sfn.describe_execution(executionArn=second["executionArn"]))[
+        "status"
+    ] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert described["status"] == "SUCCEEDED"
+    skipped = json.loads(described["output"])["skipped"]
     assert skipped["running"] == first["executionArn"]
+    assert sfn.describe_execution(executionArn=first["executionArn"])["status"] == "RUNNING"
+    sfn.stop_execution(executionArn=first["executionArn"], cause="test: stop the first run")
+    deadline = time.monotonic() + 60
+    while (stopped := sfn.describe_execution(executionArn=first["executionArn"]))[
+        "status"
+    ] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert stopped["status"] == "ABORTED"
     runs = {row[0] for row in _load_log(deployed.db_url)}
-    assert "overlap-first" in runs and "overlap-second" not in runs
+    assert "overlap-second" not in runs
 
 
 def test_a_refused_run_id_fails_before_anything_runs(deployed: Deployed) -> None:
@@ -314,3 +320,55 @@ def _cli_env(deployed: Deployed) -> dict[str, str]:
         "LIBERTA_LOCALSTACK_PORT": str(deployed.localstack.config.port),
         "LIBERTA_DB_URL": deployed.localstack.db_url("postgres"),
     }
+
+
+# Step Functions' limit on a state's input or output (and LocalStack enforces it).
+PAYLOAD_LIMIT = 256 * 1024
+
+
+def test_the_state_stays_small_and_the_payload_limit_is_enforced(deployed: Deployed) -> None:
+    """Issue 10, item 3, executed: a real run's state stays a few KiB whatever the data (file
+    lists travel in COPY manifests); the largest is the rendered load SQL, fixed in size and
+    dropped at its submission. A state over 256 KiB fails the execution with
+    States.DataLimitExceeded, as on AWS."""
+    sfn = deployed.client("stepfunctions")
+    arn = deployed.stack.output("StateMachineArn")
+    (latest, *_) = [
+        e
+        for e in sfn.list_executions(stateMachineArn=arn)["executions"]
+        if e["status"] == "SUCCEEDED" and not e["name"].startswith("overlap-")
+    ]
+    sizes: dict[str, int] = {}
+    for page in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=latest["executionArn"]
+    ):
+        for event in page["events"]:
+            for key in ("stateEnteredEventDetails", "stateExitedEventDetails"):
+                details = event.get(key)
+                if details:
+                    size = len(details.get("input") or details.get("output") or "")
+                    sizes[details["name"]] = max(size, sizes.get(details["name"], 0))
+    with_sql = {"LoadBatchRenderSql", "LoadBatch"}  # the rendered SQL, until submitted
+    assert max(sizes[n] for n in with_sql) < 32 * 1024
+    others = {n: size for n, size in sizes.items() if n not in with_sql}
+    assert len(others) > 30 and max(others.values()) < 8 * 1024, others
+
+    big = {
+        "StartAt": "Grow",
+        "States": {
+            "Grow": {"Type": "Pass", "Result": {"blob": "x" * (PAYLOAD_LIMIT + 1)}, "End": True}
+        },
+    }
+    machine = sfn.create_state_machine(
+        name=f"payload-{time.monotonic_ns()}",
+        definition=json.dumps(big),
+        roleArn=deployed.stack.output("PipelineRoleArn"),
+    )["stateMachineArn"]
+    started = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    deadline = time.monotonic() + 60
+    while (described := sfn.describe_execution(executionArn=started))[
+        "status"
+    ] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.DataLimitExceeded"
