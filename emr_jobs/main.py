@@ -32,9 +32,8 @@ from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
 from emr_jobs.tables import TABLES
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
 from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user, date_range
-from emr_jobs.transforms.events import stage_events
+from emr_jobs.transforms.events import stage_lines
 from emr_jobs.transforms.facts import f_event, f_revenue, f_session
-from emr_jobs.validate import validate
 from emr_jobs.write import count_rows, parquet_entries, write_parquet
 
 log = logging.getLogger("emr_jobs")
@@ -133,7 +132,7 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
     try:
         with timer.stage("parse_validate_stage"), _without_whole_stage_codegen(spark):
             lines = read_lines(spark, selection.files)
-            write_parquet(stage_events(validate(lines, currencies)), f"{staging}/events")
+            write_parquet(stage_lines(lines, currencies), f"{staging}/events")
         staged = spark.read.parquet(f"{staging}/events")
         with timer.stage("count"):
             stats = read_stats(staged)
