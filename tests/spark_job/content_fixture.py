@@ -235,11 +235,31 @@ def lines() -> list[str]:
     return out
 
 
+def byte_lines() -> list[bytes]:
+    """Lines that are not valid UTF-8 around the characters the line checks look at."""
+    good = _render(base_event("user", 7)).encode("utf-8")
+    return [
+        good[:-1] + b"\xc3}",
+        good + b"\xc3{}",
+        good + b"\xe2\x82{}",
+        good + b"\xff " + good,
+        good.replace(b'"user_id":"', b'"user_id":"\xc3}{\xff', 1),
+        good.replace(b'"user_id":"', b'"user_id":"\xc3', 1),
+        good.replace(b'"platform":"android"', b'"platform":"andr\xf0\x9f"', 1),
+        b"\xef\xbb\xbf" + good,
+        b"\xff\xfe",
+        good.replace(b"}}", b"}\x0b{}}", 1),
+        good.replace(b"}}", b"}\x0c{}}", 1),
+    ]
+
+
 def write(root: Path, files: int = 3) -> Path:
-    """The lines as `files` files (gzip and plain) in one partition; returns `root`."""
+    """The lines as `files` files (gzip and plain) in one partition, and the `byte_lines` in a
+    file of their own; returns `root`."""
     all_lines = lines()
     partition = root / PARTITION
     partition.mkdir(parents=True, exist_ok=True)
+    (partition / "part-bytes.json").write_bytes(b"\n".join(byte_lines()) + b"\n")
     for index in range(files):
         chunk = all_lines[index::files]
         # every file repeats the valid bases: duplicates across files
