@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from emr_jobs.config import ConfigError, JobConfig, parse_args
@@ -31,10 +32,10 @@ from emr_jobs.quality import BadRecordShareExceeded, check_bad_share, quarantine
 from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
 from emr_jobs.tables import TABLES
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
-from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user, date_range
+from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user
 from emr_jobs.transforms.events import stage_lines
 from emr_jobs.transforms.facts import f_event, f_revenue, f_session
-from emr_jobs.write import count_rows, parquet_entries, write_parquet
+from emr_jobs.write import parquet_entries, write_observed, write_parquet
 
 log = logging.getLogger("emr_jobs")
 
@@ -49,6 +50,9 @@ REQUIRED_SQL_CONF: dict[str, str] = {
 # Above this many duplicated keys the de-duplicated events are staged instead of
 # broadcasting the duplicate table into every table's query.
 BROADCAST_DUPLICATES_LIMIT = 500_000
+# Tables written at the same time (see `_write_tables`).
+TABLE_WRITERS = 3
+_EPOCH = date(1970, 1, 1)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_DATA = 0, 1, 2, 3
 
@@ -87,18 +91,65 @@ def _without_whole_stage_codegen(spark: SparkSession) -> Iterator[None]:
         spark.conf.set(key, previous)
 
 
-def _build_tables(spark: SparkSession, events: DataFrame) -> dict[str, DataFrame]:
-    span = date_range(events)
-    built = {
-        "d_user": d_user(events),
-        "d_date": d_date(spark, span),
-        "d_device": d_device(events),
-        "d_item": d_item(events),
-        "f_event": f_event(events),
-        "f_session": f_session(events),
-        "f_revenue": f_revenue(events),
-    }
-    return {t.name: built[t.name] for t in TABLES}
+def _events_span() -> list[Column]:
+    """Measured over the events while f_event is written: d_date's span (earliest and latest
+    of event and install dates) and the number of time-corrected events."""
+    # Days since 1970-01-01: an observation hands dates over as Java objects, numbers as such.
+    return [
+        F.unix_date(F.least(F.min("event_date"), F.min("install_date"))).alias("lo"),
+        F.unix_date(F.greatest(F.max("event_date"), F.max("install_date"))).alias("hi"),
+        F.count_if(F.col("is_time_corrected")).alias("corrected"),
+    ]
+
+
+def _write_tables(
+    spark: SparkSession, fs: HadoopFs, events: DataFrame, run_uri: str, timer: _Timer
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """Write the seven tables (a few at a time); return their manifest entries, in `TABLES`
+    order, and the number of time-corrected events.
+
+    Each table is a small job of its own; run one after the other, the cores idle while the
+    driver plans, lists and commits, and during each job's last tasks. A few concurrent
+    writers keep them busy (locally and on a cluster); the results do not depend on it.
+    """
+    metrics: dict[str, Any] = {}
+
+    def write(name: str, frame: DataFrame) -> None:
+        with timer.stage(f"write_{name}"):
+            metrics[name] = write_observed(frame, f"{run_uri}/{name}")
+
+    def facts_then_calendar() -> None:
+        # f_event's write also measures the date span d_date needs: no separate pass.
+        span = Observation()
+        write("f_event", f_event(events.observe(span, *_events_span())))
+        lo, hi, metrics["time_corrected"] = (span.get[k] for k in ("lo", "hi", "corrected"))
+        days = None if lo is None else (_EPOCH + timedelta(lo), _EPOCH + timedelta(hi))
+        write("d_date", d_date(spark, days))
+
+    jobs: list[Callable[[], None]] = [
+        facts_then_calendar,
+        lambda: write("d_user", d_user(events)),
+        lambda: write("f_session", f_session(events)),
+        lambda: write("d_device", d_device(events)),
+        lambda: write("f_revenue", f_revenue(events)),
+        lambda: write("d_item", d_item(events)),
+    ]
+    with ThreadPoolExecutor(max_workers=TABLE_WRITERS, thread_name_prefix="table") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        wait(futures)
+    for future in futures:
+        future.result()  # the first failure, after every writer has stopped
+
+    tables: dict[str, dict[str, Any]] = {}
+    for table in TABLES:
+        uri = f"{run_uri}/{table.name}"
+        rows = int(metrics[table.name]["rows"])
+        tables[table.name] = {
+            "rows": rows,
+            "copy_manifest": f"{run_uri}/copy/{table.name}.manifest",
+            "entries": parquet_entries(fs, uri) if rows else [],
+        }
+    return tables, int(metrics["time_corrected"] or 0)
 
 
 def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
@@ -132,39 +183,27 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
     try:
         with timer.stage("parse_validate_stage"), _without_whole_stage_codegen(spark):
             lines = read_lines(spark, selection.files)
-            write_parquet(stage_lines(lines, currencies), f"{staging}/events")
+            write_parquet(stage_lines(lines, currencies), f"{staging}/events", dictionary=False)
         staged = spark.read.parquet(f"{staging}/events")
         with timer.stage("count"):
             stats = read_stats(staged)
         check_bad_share(stats, config.max_bad_share)
 
         with timer.stage("dedupe"):
-            write_parquet(duplicate_groups(staged), f"{staging}/duplicates")
-            dups = spark.read.parquet(f"{staging}/duplicates")
-            summary = dups.agg(F.count(F.lit(1)).alias("keys"), F.sum("copies").alias("copies"))
-            row = summary.first()
-            dup_keys, dup_copies = int(row["keys"] or 0), int(row["copies"] or 0)
+            summary = write_observed(
+                duplicate_groups(staged), f"{staging}/duplicates", copies=F.sum("copies")
+            )
+            dup_keys, dup_copies = int(summary["rows"]), int(summary["copies"] or 0)
             duplicates = dup_copies - dup_keys
+            dups = spark.read.parquet(f"{staging}/duplicates")
             small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
             events = drop_duplicates(staged, dups, broadcast=small)
             if not small:
-                write_parquet(events, f"{staging}/unique_events")
+                write_parquet(events, f"{staging}/unique_events", dictionary=False)
                 events = spark.read.parquet(f"{staging}/unique_events")
 
-        tables: dict[str, dict[str, Any]] = {}
-        for name, frame in _build_tables(spark, events).items():
-            with timer.stage(f"write_{name}"):
-                uri = f"{config.run_uri}/{name}"
-                write_parquet(frame, uri)
-                entries = parquet_entries(fs, uri)
-                rows = count_rows(spark, entries)
-                if rows == 0:
-                    entries = []
-                tables[name] = {
-                    "rows": rows,
-                    "copy_manifest": f"{config.run_uri}/copy/{name}.manifest",
-                    "entries": entries,
-                }
+        with timer.stage("write_tables"):
+            tables, time_corrected = _write_tables(spark, fs, events, config.run_uri, timer)
 
         with timer.stage("quarantine"):
             bad = quarantine_rows(spark, staged, stats)
@@ -176,7 +215,6 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
                 f"records read ({stats.read}) != valid ({valid}) + quarantined "
                 f"({stats.quarantined}) + duplicates ({duplicates})"
             )
-        time_corrected = count_rows(spark, tables["f_event"]["entries"], where="is_time_corrected")
 
         for table in tables.values():
             fs.write_bytes(table["copy_manifest"], copy_manifest(table["entries"]))
