@@ -154,10 +154,15 @@ def has_text_after_object(value: Column) -> Column:
     with only blanks between never occurs inside valid JSON outside strings, so the costly
     check with strings blanked out runs only for lines where the cheap one matches.
     """
-    # Byte searches first (`contains`; `instr` counts characters and costs ~3x more): a regex
-    # over every line would cost more than the JSON parse.
+    # A cheap test first; a regex over every line would cost more than the JSON parse.
+    # Candidate: a `}` followed by `{`, a blank or a tab. Split at `}` (one pass: Java's split
+    # finds a single literal character with indexOf) and look at what follows each brace;
+    # measured here at half the cost of three byte searches (`contains`) over the line.
     ends_in_brace = value.endswith("}") | F.rtrim(value).endswith("}")
-    candidate = value.contains("}{") | value.contains("} ") | value.contains("}\t")
+    after_braces = F.slice(F.split(value, "}"), 2, 2**31 - 1)
+    candidate = F.exists(
+        after_braces, lambda s: s.startswith("{") | s.startswith(" ") | s.startswith("\t")
+    )
     strings_blanked = F.regexp_replace(value, r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', '""')
     glued = candidate & strings_blanked.rlike(r"\}\s*\{")
     return ~ends_in_brace | glued
