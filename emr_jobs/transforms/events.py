@@ -120,8 +120,8 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
         "device_key": key_column("device", platform, os_version, manufacturer, device),
         "item_key": F.when(is_business, key_column("item", item_type, item_id, cart_type)),
         "arrival_epoch": c["arrival_ts"],
-        "arrival_ts": F.timestamp_seconds(c["arrival_ts"]),
-        "event_ts": F.timestamp_seconds(epoch),
+        "arrival_ts": _timestamp(c["arrival_ts"]),
+        "event_ts": _timestamp(epoch),
         "event_date": event_date,
         "date_key": date_key_column(event_date),
         "is_time_corrected": corrected,
@@ -154,6 +154,17 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
         "origin": _bounded(c["origin"], 64),
     }
     return [columns[name].alias(name) for name in STAGED_COLUMNS]
+
+
+# `timestamp_seconds` multiplies by 10^6 and fails the whole job ("long overflow") beyond
+# these; such a record is invalid anyway (out_of_range / negative_value:arrival_ts).
+_MAX_TIMESTAMP_SECONDS = (2**63 - 1) // 1_000_000
+
+
+def _timestamp(seconds: Column) -> Column:
+    """TIMESTAMP of unix seconds; null where microseconds would not fit 64 bits."""
+    bound = _MAX_TIMESTAMP_SECONDS
+    return F.when(seconds.between(-bound, bound), F.timestamp_seconds(seconds))
 
 
 def _int(value: Column) -> Column:
