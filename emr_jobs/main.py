@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +28,13 @@ from emr_jobs.config import ConfigError, JobConfig, parse_args
 from emr_jobs.currencies import load_currencies
 from emr_jobs.fs import HadoopFs
 from emr_jobs.manifest import build_manifest, copy_manifest, manifest_bytes
-from emr_jobs.quality import BadRecordShareExceeded, check_bad_share, quarantine_rows, read_stats
+from emr_jobs.quality import (
+    BadRecordShareExceeded,
+    ReadStats,
+    check_bad_share,
+    quarantine_rows,
+    read_stats,
+)
 from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
 from emr_jobs.tables import TABLES
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
@@ -50,7 +56,7 @@ REQUIRED_SQL_CONF: dict[str, str] = {
 # Above this many duplicated keys the de-duplicated events are staged instead of
 # broadcasting the duplicate table into every table's query.
 BROADCAST_DUPLICATES_LIMIT = 500_000
-# Tables written at the same time (see `_write_tables`).
+# Tables (and the quarantine) written at the same time (see `_concurrently`).
 TABLE_WRITERS = 3
 _EPOCH = date(1970, 1, 1)
 
@@ -102,16 +108,32 @@ def _events_span() -> list[Column]:
     ]
 
 
-def _write_tables(
-    spark: SparkSession, fs: HadoopFs, events: DataFrame, run_uri: str, timer: _Timer
-) -> tuple[dict[str, dict[str, Any]], int]:
-    """Write the seven tables (a few at a time); return their manifest entries, in `TABLES`
-    order, and the number of time-corrected events.
+def _concurrently(jobs: Sequence[Callable[[], None]], workers: int = 2) -> None:
+    """Run independent Spark jobs from `workers` threads; re-raise the first failure once
+    every job has stopped.
 
-    Each table is a small job of its own; run one after the other, the cores idle while the
-    driver plans, lists and commits, and during each job's last tasks. A few concurrent
-    writers keep them busy (locally and on a cluster); the results do not depend on it.
+    Each step after staging is a small job; run one after the other, the cores idle while the
+    driver plans, lists and commits, and during each job's last tasks. A few concurrent jobs
+    keep them busy (locally and on a cluster); the results do not depend on it.
     """
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="liberta") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        wait(futures)
+    for future in futures:
+        future.result()
+
+
+def _write_tables(
+    spark: SparkSession,
+    fs: HadoopFs,
+    events: DataFrame,
+    run_uri: str,
+    timer: _Timer,
+    *,
+    also: Sequence[Callable[[], None]] = (),
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """Write the seven tables, a few at a time (with the jobs `also`); return their manifest
+    entries, in `TABLES` order, and the number of time-corrected events."""
     metrics: dict[str, Any] = {}
 
     def write(name: str, frame: DataFrame) -> None:
@@ -134,11 +156,7 @@ def _write_tables(
         lambda: write("f_revenue", f_revenue(events)),
         lambda: write("d_item", d_item(events)),
     ]
-    with ThreadPoolExecutor(max_workers=TABLE_WRITERS, thread_name_prefix="table") as pool:
-        futures = [pool.submit(job) for job in jobs]
-        wait(futures)
-    for future in futures:
-        future.result()  # the first failure, after every writer has stopped
+    _concurrently([*jobs, *also], TABLE_WRITERS)
 
     tables: dict[str, dict[str, Any]] = {}
     for table in TABLES:
@@ -185,29 +203,42 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
             lines = read_lines(spark, selection.files)
             write_parquet(stage_lines(lines, currencies), f"{staging}/events", dictionary=False)
         staged = spark.read.parquet(f"{staging}/events")
-        with timer.stage("count"):
-            stats = read_stats(staged)
+        found: dict[str, Any] = {}
+
+        def count() -> None:
+            with timer.stage("count"):
+                found["stats"] = read_stats(staged)
+
+        def find_duplicates() -> None:
+            # Staging only: nothing is published before the bad-record gate below.
+            with timer.stage("dedupe"):
+                found["duplicates"] = write_observed(
+                    duplicate_groups(staged), f"{staging}/duplicates", copies=F.sum("copies")
+                )
+
+        _concurrently([count, find_duplicates])
+        stats: ReadStats = found["stats"]
         check_bad_share(stats, config.max_bad_share)
 
-        with timer.stage("dedupe"):
-            summary = write_observed(
-                duplicate_groups(staged), f"{staging}/duplicates", copies=F.sum("copies")
-            )
-            dup_keys, dup_copies = int(summary["rows"]), int(summary["copies"] or 0)
-            duplicates = dup_copies - dup_keys
-            dups = spark.read.parquet(f"{staging}/duplicates")
-            small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
-            events = drop_duplicates(staged, dups, broadcast=small)
-            if not small:
+        dup_keys = int(found["duplicates"]["rows"])
+        duplicates = int(found["duplicates"]["copies"] or 0) - dup_keys
+        dups = spark.read.parquet(f"{staging}/duplicates")
+        small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
+        events = drop_duplicates(staged, dups, broadcast=small)
+        if not small:
+            with timer.stage("unique_events"):
                 write_parquet(events, f"{staging}/unique_events", dictionary=False)
-                events = spark.read.parquet(f"{staging}/unique_events")
+            events = spark.read.parquet(f"{staging}/unique_events")
+
+        def quarantine() -> None:
+            with timer.stage("quarantine"):
+                bad = quarantine_rows(spark, staged, stats)
+                bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
 
         with timer.stage("write_tables"):
-            tables, time_corrected = _write_tables(spark, fs, events, config.run_uri, timer)
-
-        with timer.stage("quarantine"):
-            bad = quarantine_rows(spark, staged, stats)
-            bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
+            tables, time_corrected = _write_tables(
+                spark, fs, events, config.run_uri, timer, also=[quarantine]
+            )
 
         valid = tables["f_event"]["rows"]
         if stats.read != valid + stats.quarantined + duplicates:
