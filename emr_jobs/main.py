@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from emr_jobs.config import ConfigError, JobConfig, parse_args
@@ -34,11 +36,10 @@ from emr_jobs.quality import (
 )
 from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
-from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user, date_range
-from emr_jobs.transforms.events import stage_events
+from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user
+from emr_jobs.transforms.events import stage_lines
 from emr_jobs.transforms.facts import f_event, f_revenue, f_session
-from emr_jobs.validate import validate
-from emr_jobs.write import count_rows, parquet_entries, write_parquet
+from emr_jobs.write import parquet_entries, write_observed, write_parquet
 from liberta_core import layout
 from liberta_core.manifest import (
     Counts,
@@ -66,6 +67,9 @@ REQUIRED_SQL_CONF: dict[str, str] = {
 # Above this many duplicated keys the de-duplicated events are staged instead of
 # broadcasting the duplicate table into every table's query.
 BROADCAST_DUPLICATES_LIMIT = 500_000
+# Tables (and the quarantine) written at the same time (see `_concurrently`).
+TABLE_WRITERS = 3
+_EPOCH = date(1970, 1, 1)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_DATA = 0, 1, 2, 3
 
@@ -104,18 +108,78 @@ def _without_whole_stage_codegen(spark: SparkSession) -> Iterator[None]:
         spark.conf.set(key, previous)
 
 
-def _build_tables(spark: SparkSession, events: DataFrame) -> dict[str, DataFrame]:
-    span = date_range(events)
-    built = {
-        "d_user": d_user(events),
-        "d_date": d_date(spark, span),
-        "d_device": d_device(events),
-        "d_item": d_item(events),
-        "f_event": f_event(events),
-        "f_session": f_session(events),
-        "f_revenue": f_revenue(events),
-    }
-    return {t.name: built[t.name] for t in TABLES}
+def _events_span() -> list[Column]:
+    """Measured over the events while f_event is written: d_date's span (earliest and latest
+    of event and install dates) and the number of time-corrected events."""
+    # Days since 1970-01-01: an observation hands dates over as Java objects, numbers as such.
+    return [
+        F.unix_date(F.least(F.min("event_date"), F.min("install_date"))).alias("lo"),
+        F.unix_date(F.greatest(F.max("event_date"), F.max("install_date"))).alias("hi"),
+        F.count_if(F.col("is_time_corrected")).alias("corrected"),
+    ]
+
+
+def _concurrently(jobs: Sequence[Callable[[], None]], workers: int = 2) -> None:
+    """Run independent Spark jobs from `workers` threads; re-raise the first failure once
+    every job has stopped.
+
+    Each step after staging is a small job; run one after the other, the cores idle while the
+    driver plans, lists and commits, and during each job's last tasks. A few concurrent jobs
+    keep them busy (locally and on a cluster); the results do not depend on it.
+    """
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="liberta") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        wait(futures)
+    for future in futures:
+        future.result()
+
+
+def _write_tables(
+    spark: SparkSession,
+    fs: HadoopFs,
+    events: DataFrame,
+    config: JobConfig,
+    timer: _Timer,
+    *,
+    also: Sequence[Callable[[], None]] = (),
+) -> tuple[dict[str, TableOutput], int]:
+    """Write the seven tables, a few at a time (with the jobs `also`); return their manifest
+    entries, in `TABLES` order, and the number of time-corrected events."""
+    metrics: dict[str, Any] = {}
+
+    def write(name: str, frame: DataFrame) -> None:
+        with timer.stage(f"write_{name}"):
+            uri = layout.table_uri(config.curated, config.run_id, name)
+            metrics[name] = write_observed(frame, uri)
+
+    def facts_then_calendar() -> None:
+        # f_event's write also measures the date span d_date needs: no separate pass.
+        span = Observation()
+        write("f_event", f_event(events.observe(span, *_events_span())))
+        lo, hi, metrics["time_corrected"] = (span.get[k] for k in ("lo", "hi", "corrected"))
+        days = None if lo is None else (_EPOCH + timedelta(lo), _EPOCH + timedelta(hi))
+        write("d_date", d_date(spark, days))
+
+    jobs: list[Callable[[], None]] = [
+        facts_then_calendar,
+        lambda: write("d_user", d_user(events)),
+        lambda: write("f_session", f_session(events)),
+        lambda: write("d_device", d_device(events)),
+        lambda: write("f_revenue", f_revenue(events)),
+        lambda: write("d_item", d_item(events)),
+    ]
+    _concurrently([*jobs, *also], TABLE_WRITERS)
+
+    tables: dict[str, TableOutput] = {}
+    for table in TABLES:
+        uri = layout.table_uri(config.curated, config.run_id, table.name)
+        rows = int(metrics[table.name]["rows"])
+        tables[table.name] = TableOutput(
+            rows=rows,
+            copy_manifest=layout.copy_manifest_uri(config.curated, config.run_id, table.name),
+            entries=tuple(parquet_entries(fs, uri)) if rows else (),
+        )
+    return tables, int(metrics["time_corrected"] or 0)
 
 
 def run(spark: SparkSession, config: JobConfig) -> RunManifest:
@@ -149,41 +213,44 @@ def run(spark: SparkSession, config: JobConfig) -> RunManifest:
     try:
         with timer.stage("parse_validate_stage"), _without_whole_stage_codegen(spark):
             lines = read_lines(spark, selection.files)
-            write_parquet(stage_events(validate(lines, currencies)), f"{staging}/events")
+            write_parquet(stage_lines(lines, currencies), f"{staging}/events", dictionary=False)
         staged = spark.read.parquet(f"{staging}/events")
-        with timer.stage("count"):
-            stats = read_stats(staged)
-        check_bad_share(stats, config.max_bad_share)
+        found: dict[str, Any] = {}
 
-        with timer.stage("dedupe"):
-            write_parquet(duplicate_groups(staged), f"{staging}/duplicates")
-            dups = spark.read.parquet(f"{staging}/duplicates")
-            summary = dups.agg(F.count(F.lit(1)).alias("keys"), F.sum("copies").alias("copies"))
-            row = summary.first()
-            dup_keys, dup_copies = int(row["keys"] or 0), int(row["copies"] or 0)
-            duplicates = dup_copies - dup_keys
-            small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
-            events = drop_duplicates(staged, dups, broadcast=small)
-            if not small:
-                write_parquet(events, f"{staging}/unique_events")
-                events = spark.read.parquet(f"{staging}/unique_events")
+        def count() -> None:
+            with timer.stage("count"):
+                found["stats"] = read_stats(staged)
 
-        tables: dict[str, TableOutput] = {}
-        for name, frame in _build_tables(spark, events).items():
-            with timer.stage(f"write_{name}"):
-                uri = layout.table_uri(config.curated, config.run_id, name)
-                write_parquet(frame, uri)
-                entries = parquet_entries(fs, uri)
-                rows = count_rows(spark, entries)
-                tables[name] = TableOutput(
-                    rows=rows,
-                    copy_manifest=layout.copy_manifest_uri(config.curated, config.run_id, name),
-                    entries=tuple(entries) if rows else (),
+        def find_duplicates() -> None:
+            # Staging only: nothing is published before the bad-record gate below.
+            with timer.stage("dedupe"):
+                found["duplicates"] = write_observed(
+                    duplicate_groups(staged), f"{staging}/duplicates", copies=F.sum("copies")
                 )
 
-        with timer.stage("quarantine"):
-            bad = quarantine_rows(spark, staged, stats)
-            bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
+        _concurrently([count, find_duplicates])
+        stats: ReadStats = found["stats"]
+        check_bad_share(stats, config.max_bad_share)
+
+        dup_keys = int(found["duplicates"]["rows"])
+        duplicates = int(found["duplicates"]["copies"] or 0) - dup_keys
+        dups = spark.read.parquet(f"{staging}/duplicates")
+        small = dup_keys <= BROADCAST_DUPLICATES_LIMIT
+        events = drop_duplicates(staged, dups, broadcast=small)
+        if not small:
+            with timer.stage("unique_events"):
+                write_parquet(events, f"{staging}/unique_events", dictionary=False)
+            events = spark.read.parquet(f"{staging}/unique_events")
+
+        def quarantine() -> None:
+            with timer.stage("quarantine"):
+                bad = quarantine_rows(spark, staged, stats)
+                bad.coalesce(1).write.mode("overwrite").json(config.quarantine_uri)
+
+        with timer.stage("write_tables"):
+            tables, time_corrected = _write_tables(
+                spark, fs, events, config, timer, also=[quarantine]
+            )
 
         valid = tables["f_event"].rows
         if stats.read != valid + stats.quarantined + duplicates:
@@ -191,7 +258,6 @@ def run(spark: SparkSession, config: JobConfig) -> RunManifest:
                 f"records read ({stats.read}) != valid ({valid}) + quarantined "
                 f"({stats.quarantined}) + duplicates ({duplicates})"
             )
-        time_corrected = count_rows(spark, tables["f_event"].entries, where="is_time_corrected")
 
         for table in tables.values():
             fs.write_bytes(table.copy_manifest, copy_manifest_bytes(table.entries))

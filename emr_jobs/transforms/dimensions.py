@@ -53,17 +53,6 @@ def d_item(events: DataFrame) -> DataFrame:
     return conform(keyed, D_ITEM)
 
 
-def date_range(events: DataFrame) -> tuple[date, date] | None:
-    """Earliest and latest of event dates and install dates, or None without events."""
-    row = events.select(
-        F.least(F.min("event_date"), F.min("install_date")).alias("lo"),
-        F.greatest(F.max("event_date"), F.max("install_date")).alias("hi"),
-    ).first()
-    if row is None or row["lo"] is None:
-        return None
-    return row["lo"], row["hi"]
-
-
 def d_date(spark: SparkSession, span: tuple[date, date] | None) -> DataFrame:
     """Every calendar date from span[0] to span[1], both included (empty when None)."""
     if span is None:

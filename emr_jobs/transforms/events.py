@@ -7,12 +7,15 @@ job stages as Parquet: one row per input line, valid or not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from emr_jobs.contract import MAX_CLIENT_AHEAD_SECONDS, MIN_CLIENT_EPOCH_SECONDS
+from emr_jobs.currencies import Currency
 from emr_jobs.keys import date_key_column, key_column, row_key_column
-from emr_jobs.validate import as_text
+from emr_jobs.validate import parse_lines, reason_column, typed_columns
 
 # Contract fields in the order the event key hashes them (typed column `c_<name>`).
 EVENT_KEY_FIELDS: tuple[str, ...] = (
@@ -59,7 +62,7 @@ def event_time(client_ts: Column, arrival_ts: Column) -> tuple[Column, Column]:
     return F.when(believed, client_ts).otherwise(arrival_ts), ~believed
 
 
-def _event_id_for_fact(c: dict[str, Column]) -> Column:
+def _event_id_for_fact(c: Mapping[str, Column]) -> Column:
     """f_event.event_id: data.event_id; error: severity; ads: ad_action:ad_type:ad_placement."""
     ads_parts = [c["ad_action"], c["ad_type"], c["ad_placement"]]
     ads = F.when(
@@ -78,82 +81,108 @@ def _bounded(column: Column, max_bytes: int) -> Column:
     return F.when((column != "") & (F.octet_length(column) <= max_bytes), column)
 
 
-def stage_events(validated: DataFrame) -> DataFrame:
-    """Validated records -> the staged event rows (`STAGED_COLUMNS`)."""
-    c = {name[2:]: F.col(name) for name in validated.columns if name.startswith("c_")}
-    valid = F.col("reason").isNull()
+def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
+    """The `STAGED_COLUMNS`, from typed values `c` (by short name) and the record's `reason`.
+
+    Also needs the columns `source_file`, `split_start`, `row_id` and `value` (the line).
+    """
+    valid = reason.isNull()
     epoch, corrected = event_time(c["client_ts"], c["arrival_ts"])
 
     event_key_parts = [c[name] for name in EVENT_KEY_FIELDS]
-    platform = as_text("c_platform", 32)
-    os_version = as_text("c_os_version", 64)
-    manufacturer = as_text("c_manufacturer", 64)
-    device = as_text("c_device", 128)
+    platform = _bounded(c["platform"], 32)
+    os_version = _bounded(c["os_version"], 64)
+    manufacturer = _bounded(c["manufacturer"], 64)
+    device = _bounded(c["device"], 128)
     is_business = c["category"] == "business"
     business_event_id = F.when(is_business, F.coalesce(c["event_id"], F.lit("")))
     has_type = business_event_id.contains(":")
     item_type = _bounded(F.when(has_type, F.substring_index(business_event_id, ":", 1)), 64)
     item_id = _bounded(
-        F.when(has_type, F.expr("substr(c_event_id, instr(c_event_id, ':') + 1)")).otherwise(
-            business_event_id
-        ),
+        F.when(
+            has_type, c["event_id"].substr(F.instr(c["event_id"], ":") + 1, F.lit(2**31 - 1))
+        ).otherwise(business_event_id),
         128,
     )
     cart_type = _bounded(c["cart_type"], 64)
     install_ts = F.when(c["install_ts"].between(0, 253_402_300_799), c["install_ts"])
+    event_date = _epoch_day(epoch)
 
-    staged = validated.select(
-        "source_file",
-        "split_start",
-        "row_id",
-        "reason",
-        F.when(~valid, F.col("value")).alias("line"),
-        row_key_column("event", *event_key_parts).alias("event_key"),
-        key_column("user", c["user_id"]).alias("user_key"),
-        key_column("session", c["session_id"]).alias("session_key"),
-        key_column("device", platform, os_version, manufacturer, device).alias("device_key"),
-        F.when(is_business, key_column("item", item_type, item_id, cart_type)).alias("item_key"),
-        c["arrival_ts"].alias("arrival_epoch"),
-        F.timestamp_seconds(c["arrival_ts"]).alias("arrival_ts"),
-        F.timestamp_seconds(epoch).alias("event_ts"),
-        _epoch_day(epoch).alias("event_date"),
-        corrected.alias("is_time_corrected"),
-        c["category"].alias("category"),
-        c["user_id"].alias("user_id"),
-        c["session_id"].alias("session_id"),
-        F.when(c["session_num"].between(-(2**31), 2**31 - 1), c["session_num"].cast("int")).alias(
-            "session_num"
-        ),
-        c["length"].alias("length_s"),
-        F.coalesce(c["design_value"], c["resource_amount"]).alias("value"),
-        F.when(c["attempt_num"].between(-(2**31), 2**31 - 1), c["attempt_num"].cast("int")).alias(
-            "attempt_num"
-        ),
-        c["score"].alias("score"),
-        F.when(c["game_id"].between(-(2**31), 2**31 - 1), c["game_id"].cast("int")).alias(
-            "game_id"
-        ),
-        _bounded(c["country_code"], 2).alias("country_code"),
-        _event_id_for_fact(c).alias("event_id"),
-        platform.alias("platform"),
-        os_version.alias("os_version"),
-        manufacturer.alias("manufacturer"),
-        device.alias("device"),
-        item_type.alias("item_type"),
-        item_id.alias("item_id"),
-        cart_type.alias("cart_type"),
-        c["currency"].alias("currency"),
-        c["amount_minor"].alias("amount_minor"),
-        c["amount_usd"].alias("amount_usd"),
-        F.when(
-            c["transaction_num"].between(-(2**31), 2**31 - 1), c["transaction_num"].cast("int")
-        ).alias("transaction_num"),
-        c["is_converting"].alias("is_converting"),
-        F.timestamp_seconds(install_ts).alias("install_ts"),
-        _epoch_day(install_ts).alias("install_date"),
-        _bounded(c["first_build"], 64).alias("first_build"),
-        _bounded(c["origin"], 64).alias("origin"),
-    )
-    return staged.withColumn("date_key", date_key_column(F.col("event_date"))).select(
-        *STAGED_COLUMNS
-    )
+    columns: dict[str, Column] = {
+        "source_file": F.col("source_file"),
+        "split_start": F.col("split_start"),
+        "row_id": F.col("row_id"),
+        "reason": reason,
+        "line": F.when(~valid, F.col("value")),
+        "event_key": row_key_column("event", *event_key_parts),
+        "user_key": key_column("user", c["user_id"]),
+        "session_key": key_column("session", c["session_id"]),
+        "device_key": key_column("device", platform, os_version, manufacturer, device),
+        "item_key": F.when(is_business, key_column("item", item_type, item_id, cart_type)),
+        "arrival_epoch": c["arrival_ts"],
+        "arrival_ts": _timestamp(c["arrival_ts"]),
+        "event_ts": _timestamp(epoch),
+        "event_date": event_date,
+        "date_key": date_key_column(event_date),
+        "is_time_corrected": corrected,
+        "category": c["category"],
+        "user_id": c["user_id"],
+        "session_id": c["session_id"],
+        "session_num": _int(c["session_num"]),
+        "length_s": c["length"],
+        "value": F.coalesce(c["design_value"], c["resource_amount"]),
+        "attempt_num": _int(c["attempt_num"]),
+        "score": c["score"],
+        "game_id": _int(c["game_id"]),
+        "country_code": _bounded(c["country_code"], 2),
+        "event_id": _event_id_for_fact(c),
+        "platform": platform,
+        "os_version": os_version,
+        "manufacturer": manufacturer,
+        "device": device,
+        "item_type": item_type,
+        "item_id": item_id,
+        "cart_type": cart_type,
+        "currency": c["currency"],
+        "amount_minor": c["amount_minor"],
+        "amount_usd": c["amount_usd"],
+        "transaction_num": _int(c["transaction_num"]),
+        "is_converting": c["is_converting"],
+        "install_ts": F.timestamp_seconds(install_ts),
+        "install_date": _epoch_day(install_ts),
+        "first_build": _bounded(c["first_build"], 64),
+        "origin": _bounded(c["origin"], 64),
+    }
+    return [columns[name].alias(name) for name in STAGED_COLUMNS]
+
+
+# `timestamp_seconds` multiplies by 10^6 and fails the whole job ("long overflow") beyond
+# these; such a record is invalid anyway (out_of_range / negative_value:arrival_ts).
+_MAX_TIMESTAMP_SECONDS = (2**63 - 1) // 1_000_000
+
+
+def _timestamp(seconds: Column) -> Column:
+    """TIMESTAMP of unix seconds; null where microseconds would not fit 64 bits."""
+    bound = _MAX_TIMESTAMP_SECONDS
+    return F.when(seconds.between(-bound, bound), F.timestamp_seconds(seconds))
+
+
+def _int(value: Column) -> Column:
+    return F.when(value.between(-(2**31), 2**31 - 1), value.cast("int"))
+
+
+def stage_events(validated: DataFrame) -> DataFrame:
+    """Validated records (`emr_jobs.validate.validate`) -> the staged event rows."""
+    c = {name[2:]: F.col(name) for name in validated.columns if name.startswith("c_")}
+    return validated.select(*staged_columns(c, F.col("reason")))
+
+
+def stage_lines(lines: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
+    """Raw lines -> the staged event rows, as `stage_events(validate(lines, currencies))`.
+
+    One projection over the parsed lines instead of one per step: every typed value goes
+    into the staged columns and the reason as an expression, so Spark evaluates it once per
+    row and no intermediate row of ~100 columns (each holding a copy of the line) is built.
+    """
+    typed = typed_columns(currencies)
+    return parse_lines(lines).select(*staged_columns(typed, reason_column(typed, currencies)))
