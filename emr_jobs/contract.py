@@ -102,8 +102,6 @@ SHALLOW_SCHEMA = T.StructType(
 
 JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}
 
-# Latest representable instant Redshift and Parquet readers agree on (9999-12-31T23:59:59Z).
-MAX_EPOCH_SECONDS = 253_402_300_799
 # docs/metrics.md: a client time before 2010-01-01 is not believed.
 MIN_CLIENT_EPOCH_SECONDS = 1_262_304_000
 # docs/metrics.md: a client time more than 24 h after arrival is not believed.

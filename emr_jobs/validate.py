@@ -33,19 +33,13 @@ from emr_jobs.contract import (
     CORRUPT_COLUMN,
     DATA_FIELDS,
     JSON_OPTIONS,
-    MAX_EPOCH_SECONDS,
     RAW_SCHEMA,
     SHALLOW_SCHEMA,
     TOP_FIELDS,
     USER_META_FIELDS,
 )
 from emr_jobs.currencies import Currency
-
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-
-# Byte limits of the warehouse columns fed by required strings (Redshift varchar is bytes).
-USER_ID_MAX_BYTES = 128
-SESSION_ID_MAX_BYTES = 64
+from emr_jobs.limits import INT_MAX, INT_MIN, MAX_EPOCH_SECONDS, SESSION_ID_BYTES, USER_ID_BYTES
 
 
 def raw_name(field: str) -> str:
@@ -99,7 +93,7 @@ def as_long(name: str) -> Column:
 
 def as_int(name: str) -> Column:
     value = as_long(name)
-    return F.when(value.between(INT32_MIN, INT32_MAX), value.cast("int"))
+    return F.when(value.between(INT_MIN, INT_MAX), value.cast("int"))
 
 
 def _finite(value: Column) -> Column:
@@ -344,8 +338,8 @@ def reason_column(c: Mapping[str, Column], currencies: Mapping[str, Currency]) -
         .when(~category.isin(*CATEGORIES), F.lit("unknown_category"))
     )
     checks = [
-        _required_string("data.user_id", c["user_id"], USER_ID_MAX_BYTES),
-        _required_string("data.session_id", c["session_id"], SESSION_ID_MAX_BYTES),
+        _required_string("data.user_id", c["user_id"], USER_ID_BYTES),
+        _required_string("data.session_id", c["session_id"], SESSION_ID_BYTES),
         F.when(is_session_end, _required_number("data.length", c["length"], non_negative=True)),
         F.when(
             is_business,

@@ -15,6 +15,22 @@ from pyspark.sql import functions as F
 from emr_jobs.contract import MAX_CLIENT_AHEAD_SECONDS, MIN_CLIENT_EPOCH_SECONDS
 from emr_jobs.currencies import Currency
 from emr_jobs.keys import date_key_column, key_column, row_key_column
+from emr_jobs.limits import (
+    CART_TYPE_BYTES,
+    COUNTRY_CODE_BYTES,
+    DEVICE_BYTES,
+    EVENT_ID_BYTES,
+    FIRST_BUILD_BYTES,
+    INT_MAX,
+    INT_MIN,
+    ITEM_ID_BYTES,
+    ITEM_TYPE_BYTES,
+    MANUFACTURER_BYTES,
+    MAX_EPOCH_SECONDS,
+    ORIGIN_BYTES,
+    OS_VERSION_BYTES,
+    PLATFORM_BYTES,
+)
 from emr_jobs.validate import parse_lines, reason_column, typed_columns
 
 # Contract fields in the order the event key hashes them (typed column `c_<name>`).
@@ -74,7 +90,7 @@ def _event_id_for_fact(c: Mapping[str, Column]) -> Column:
         .when(c["category"] == "ads", ads)
         .otherwise(c["event_id"])
     )
-    return F.when((chosen != "") & (F.octet_length(chosen) <= 256), chosen)
+    return _bounded(chosen, EVENT_ID_BYTES)
 
 
 def _bounded(column: Column, max_bytes: int) -> Column:
@@ -90,22 +106,24 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
     epoch, corrected = event_time(c["client_ts"], c["arrival_ts"])
 
     event_key_parts = [c[name] for name in EVENT_KEY_FIELDS]
-    platform = _bounded(c["platform"], 32)
-    os_version = _bounded(c["os_version"], 64)
-    manufacturer = _bounded(c["manufacturer"], 64)
-    device = _bounded(c["device"], 128)
+    platform = _bounded(c["platform"], PLATFORM_BYTES)
+    os_version = _bounded(c["os_version"], OS_VERSION_BYTES)
+    manufacturer = _bounded(c["manufacturer"], MANUFACTURER_BYTES)
+    device = _bounded(c["device"], DEVICE_BYTES)
     is_business = c["category"] == "business"
     business_event_id = F.when(is_business, F.coalesce(c["event_id"], F.lit("")))
     has_type = business_event_id.contains(":")
-    item_type = _bounded(F.when(has_type, F.substring_index(business_event_id, ":", 1)), 64)
+    item_type = _bounded(
+        F.when(has_type, F.substring_index(business_event_id, ":", 1)), ITEM_TYPE_BYTES
+    )
     item_id = _bounded(
         F.when(
             has_type, c["event_id"].substr(F.instr(c["event_id"], ":") + 1, F.lit(2**31 - 1))
         ).otherwise(business_event_id),
-        128,
+        ITEM_ID_BYTES,
     )
-    cart_type = _bounded(c["cart_type"], 64)
-    install_ts = F.when(c["install_ts"].between(0, 253_402_300_799), c["install_ts"])
+    cart_type = _bounded(c["cart_type"], CART_TYPE_BYTES)
+    install_ts = F.when(c["install_ts"].between(0, MAX_EPOCH_SECONDS), c["install_ts"])
     event_date = _epoch_day(epoch)
 
     columns: dict[str, Column] = {
@@ -134,7 +152,7 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
         "attempt_num": _int(c["attempt_num"]),
         "score": c["score"],
         "game_id": _int(c["game_id"]),
-        "country_code": _bounded(c["country_code"], 2),
+        "country_code": _bounded(c["country_code"], COUNTRY_CODE_BYTES),
         "event_id": _event_id_for_fact(c),
         "platform": platform,
         "os_version": os_version,
@@ -150,8 +168,8 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
         "is_converting": c["is_converting"],
         "install_ts": F.timestamp_seconds(install_ts),
         "install_date": _epoch_day(install_ts),
-        "first_build": _bounded(c["first_build"], 64),
-        "origin": _bounded(c["origin"], 64),
+        "first_build": _bounded(c["first_build"], FIRST_BUILD_BYTES),
+        "origin": _bounded(c["origin"], ORIGIN_BYTES),
     }
     return [columns[name].alias(name) for name in STAGED_COLUMNS]
 
@@ -168,7 +186,7 @@ def _timestamp(seconds: Column) -> Column:
 
 
 def _int(value: Column) -> Column:
-    return F.when(value.between(-(2**31), 2**31 - 1), value.cast("int"))
+    return F.when(value.between(INT_MIN, INT_MAX), value.cast("int"))
 
 
 def stage_events(validated: DataFrame) -> DataFrame:

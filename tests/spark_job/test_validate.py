@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from emr_jobs.currencies import load_currencies
@@ -74,3 +75,76 @@ def test_revenue_member_order_does_not_change_the_event_key(spark: Any) -> None:
     )
     keys = stage_events(validate(df, load_currencies())).select("event_key").distinct()
     assert keys.count() == 1
+
+
+def _with(part: str | None, field: str, **data: Any) -> Callable[[str], dict[str, Any]]:
+    """A record builder setting `field` (in data, user_meta, or top-level: None)."""
+
+    def make(value: str) -> dict[str, Any]:
+        record = base(**data)
+        (record if part is None else record[part])[field] = value
+        return record
+
+    return make
+
+
+def _business(make_event_id: Callable[[str], str], **data: Any) -> Callable[[str], dict]:
+    def make(value: str) -> dict[str, Any]:
+        fields = {"currency": "USD", "amount": 1, **data}
+        return base(category="business", event_id=make_event_id(value), **fields)
+
+    return make
+
+
+# Staged column, how a record carries the value, the warehouse column whose width bounds it.
+BOUNDED: list[tuple[str, Callable[[str], dict[str, Any]], str]] = [
+    ("platform", _with("data", "platform"), "d_device.platform"),
+    ("os_version", _with("data", "os_version"), "d_device.os_version"),
+    ("manufacturer", _with("data", "manufacturer"), "d_device.manufacturer"),
+    ("device", _with("data", "device"), "d_device.device"),
+    ("country_code", _with(None, "country_code"), "d_user.country_code"),
+    ("first_build", _with("user_meta", "first_build"), "d_user.first_build"),
+    ("origin", _with("user_meta", "origin"), "d_user.origin"),
+    ("event_id", _with("data", "event_id", category="design"), "f_event.event_id"),
+    ("item_type", _business(lambda v: f"{v}:sword"), "d_item.item_type"),
+    ("item_id", _business(lambda v: f"weapon:{v}"), "d_item.item_id"),
+    (
+        "cart_type",
+        _with(
+            "data",
+            "cart_type",
+            category="business",
+            currency="USD",
+            amount=1,
+            event_id="weapon:sword",
+        ),
+        "d_item.cart_type",
+    ),
+]
+
+
+def test_optional_strings_are_bounded_by_the_warehouse_columns(spark: Any) -> None:
+    """A value of exactly the column's width in UTF-8 bytes (two-byte characters) is kept,
+    one byte more is dropped and the record stays valid; widths come from liberta_core.tables,
+    so a wider column there is a wider value here."""
+    from emr_jobs.transforms.events import stage_events
+    from liberta_core.tables import TABLES
+
+    widths = {f"{t.name}.{c.name}": c.max_bytes for t in TABLES for c in t.columns}
+    lines, expected = [], []
+    for staged, make, column in BOUNDED:
+        width = widths[column]
+        assert width is not None, column
+        fits = "é" * (width // 2) + "x" * (width % 2)
+        for value, kept in ((fits, fits), (fits + "x", None)):
+            record = make(value)
+            lines.append(json.dumps(record, ensure_ascii=False))
+            expected.append((staged, kept))
+    df = spark.createDataFrame(
+        [(line, "file:///f", 0, i) for i, line in enumerate(lines)],
+        "value string, source_file string, split_start long, row_id long",
+    )
+    rows = stage_events(validate(df, load_currencies())).collect()
+    by_row = {r["row_id"]: r for r in rows}
+    assert [by_row[i]["reason"] for i in range(len(lines))] == [None] * len(lines)
+    assert [(s, by_row[i][s]) for i, (s, _) in enumerate(expected)] == expected
