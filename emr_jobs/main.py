@@ -5,8 +5,9 @@ calls it in-process); `main(argv)` parses arguments, creates the session and map
 to exit codes for EMR.
 
 Order of a run: list the window's partitions -> read, parse, validate and stage every line
-as Parquet (one pass over the raw data) -> count and gate on the bad-record share -> find
-duplicates -> write the seven tables, the quarantine, the COPY manifests and, last, the run
+as Parquet (one pass over the raw data) -> count, and find duplicates at the same time -> gate
+on the bad-record share -> write the seven tables and the quarantine, three at a time (row
+counts and d_date's span measured while writing) -> the COPY manifests and, last, the run
 manifest. A run that fails leaves no manifest (and removes what it wrote).
 """
 
