@@ -241,6 +241,27 @@ def test_foreign_keys_are_declared_for_redshift_only():
     assert references(Dialect.POSTGRES) == []
 
 
+def test_bootstrap_upgrades_a_warehouse_whose_gate_read_expected_rows(conn):
+    """Warehouses of the release before the load summary: their gate view read
+    staging.expected_rows, which this release drops (found on a clean install over one)."""
+    conn.execute("DROP VIEW staging.v_gate_violations")
+    conn.execute(
+        "CREATE TABLE staging.expected_rows (table_name varchar(32) NOT NULL,"
+        " expected_rows bigint NOT NULL)"
+    )
+    conn.execute(
+        "CREATE VIEW staging.v_gate_violations AS SELECT 'row_count' AS check_name,"
+        " table_name, 'expected ' || expected_rows AS detail FROM staging.expected_rows"
+    )
+    bootstrap(conn)
+    tables = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        " AND table_name IN ('expected_rows', 'v_gate_violations', 'run_summary')"
+    ).fetchall()
+    assert sorted(t for (t,) in tables) == ["run_summary", "v_gate_violations"]
+    assert conn.execute("SELECT count(*) FROM staging.v_gate_violations").fetchone()[0] > 0
+
+
 def test_bootstrap_drops_foreign_keys_of_an_older_local_database(conn):
     """Databases bootstrapped when Postgres still had the foreign keys lose them (once)."""
 
