@@ -39,7 +39,7 @@ from emr_jobs.contract import (
     USER_META_FIELDS,
 )
 from emr_jobs.currencies import Currency
-from emr_jobs.limits import INT_MAX, INT_MIN, MAX_EPOCH_SECONDS, SESSION_ID_BYTES, USER_ID_BYTES
+from emr_jobs.limits import MAX_EPOCH_SECONDS, SESSION_ID_BYTES, USER_ID_BYTES
 
 
 def raw_name(field: str) -> str:
@@ -91,15 +91,6 @@ def as_long(name: str) -> Column:
     )
 
 
-def as_int(name: str) -> Column:
-    value = as_long(name)
-    return F.when(value.between(INT_MIN, INT_MAX), value.cast("int"))
-
-
-def _finite(value: Column) -> Column:
-    return F.when(~F.isnan(value) & (F.abs(value) <= 1.7976931348623157e308), value)
-
-
 def as_double(name: str) -> Column:
     """Finite floating-point value; null for text, booleans, NaN and infinities."""
     d = f"try_cast({_q(name)} AS DOUBLE)"
@@ -112,21 +103,6 @@ def as_bool(name: str) -> Column:
     """`true`/`false` given as JSON booleans or strings (any case); null otherwise."""
     text = F.lower(F.trim(F.col(name)))
     return F.when(text == "true", F.lit(True)).when(text == "false", F.lit(False))
-
-
-def as_text(name: str, max_bytes: int | None = None) -> Column:
-    """Optional string: null when empty or longer than `max_bytes` UTF-8 bytes."""
-    c = F.col(name)
-    usable = c != ""
-    if max_bytes is not None:
-        usable = usable & (F.octet_length(c) <= max_bytes)
-    return F.when(usable, c)
-
-
-def as_epoch(name: str) -> Column:
-    """Unix seconds between 1970 and 9999-12-31; null otherwise (optional times)."""
-    value = as_long(name)
-    return F.when(value.between(0, MAX_EPOCH_SECONDS), value)
 
 
 def as_json_object(name: str) -> Column:
