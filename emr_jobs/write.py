@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
 from emr_jobs.fs import HadoopFs
@@ -41,18 +41,3 @@ def parquet_entries(fs: HadoopFs, uri: str) -> list[FileEntry]:
         for entry in fs.list(uri)
         if not entry.is_dir and entry.name.startswith("part-") and entry.name.endswith(".parquet")
     ]
-
-
-def count_rows(
-    spark: SparkSession,
-    entries: list[FileEntry] | tuple[FileEntry, ...],
-    *,
-    where: str | None = None,
-) -> int:
-    """Rows in the listed Parquet files (from their footers when there is no filter)."""
-    if not entries:
-        return 0
-    df = spark.read.parquet(*(e.url for e in entries))
-    if where is not None:
-        df = df.where(F.expr(where))
-    return df.count()
