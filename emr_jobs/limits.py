@@ -1,8 +1,8 @@
 """What the warehouse columns hold, as the job checks values against it.
 
-Byte widths of `varchar` columns, integer ranges and the latest storable instant come from the
-table contracts (`liberta_core.tables`), never restated here: widening a column there widens
-what the job accepts.
+Byte widths of `varchar` columns and the int range come from the table contracts
+(`liberta_core.tables`), never restated here: widening a column there widens what the job
+accepts. The latest storable instant is `liberta_core.tables.MAX_TIMESTAMP_EPOCH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from liberta_core.tables import (
     F_EVENT,
     F_SESSION,
     INTEGER_RANGES,
-    MAX_TIMESTAMP_EPOCH_SECONDS,
     Table,
 )
 
@@ -28,7 +27,6 @@ def width(table: Table, column: str) -> int:
 
 
 INT_MIN, INT_MAX = INTEGER_RANGES["int"]
-MAX_EPOCH_SECONDS = MAX_TIMESTAMP_EPOCH_SECONDS
 
 # Required strings: a longer value invalidates the record (too_long:<field>).
 USER_ID_BYTES = width(D_USER, "user_id")

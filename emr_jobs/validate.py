@@ -39,7 +39,8 @@ from emr_jobs.contract import (
     USER_META_FIELDS,
 )
 from emr_jobs.currencies import Currency
-from emr_jobs.limits import MAX_EPOCH_SECONDS, SESSION_ID_BYTES, USER_ID_BYTES
+from emr_jobs.limits import SESSION_ID_BYTES, USER_ID_BYTES
+from liberta_core.tables import MAX_TIMESTAMP_EPOCH_SECONDS
 
 
 def raw_name(field: str) -> str:
@@ -308,7 +309,7 @@ def reason_column(c: Mapping[str, Column], currencies: Mapping[str, Currency]) -
         .when(_is_missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
         .when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
         .when(arrival < 0, F.lit("negative_value:arrival_ts"))
-        .when(arrival > MAX_EPOCH_SECONDS, F.lit("out_of_range:arrival_ts"))
+        .when(arrival > MAX_TIMESTAMP_EPOCH_SECONDS, F.lit("out_of_range:arrival_ts"))
         .when(F.col("_data_null"), F.lit("missing_field:data"))
         .when(category.isNull(), F.lit("missing_field:data.category"))
         .when(~category.isin(*CATEGORIES), F.lit("unknown_category"))

@@ -26,12 +26,12 @@ from emr_jobs.limits import (
     ITEM_ID_BYTES,
     ITEM_TYPE_BYTES,
     MANUFACTURER_BYTES,
-    MAX_EPOCH_SECONDS,
     ORIGIN_BYTES,
     OS_VERSION_BYTES,
     PLATFORM_BYTES,
 )
 from emr_jobs.validate import parse_lines, reason_column, typed_columns
+from liberta_core.tables import MAX_TIMESTAMP_EPOCH_SECONDS
 
 # Contract fields in the order the event key hashes them (typed column `c_<name>`).
 EVENT_KEY_FIELDS: tuple[str, ...] = (
@@ -123,7 +123,7 @@ def staged_columns(c: Mapping[str, Column], reason: Column) -> list[Column]:
         ITEM_ID_BYTES,
     )
     cart_type = _bounded(c["cart_type"], CART_TYPE_BYTES)
-    install_ts = F.when(c["install_ts"].between(0, MAX_EPOCH_SECONDS), c["install_ts"])
+    install_ts = F.when(c["install_ts"].between(0, MAX_TIMESTAMP_EPOCH_SECONDS), c["install_ts"])
     event_date = _epoch_day(epoch)
 
     columns: dict[str, Column] = {
