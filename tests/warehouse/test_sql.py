@@ -231,6 +231,23 @@ def test_checks_pass_on_a_good_load_and_find_injected_violations(conn, tmp_path)
     assert conn.execute(watermark_query(Dialect.POSTGRES)).fetchall() != []
 
 
+def test_post_load_checks_cover_every_table_of_the_contract():
+    """The checks are written out per table in SQL: a table added to the contract must be
+    added there too (its key unique after the merges, never null)."""
+    from liberta_core.sql import render
+
+    sql = render("ddl/075_post_load_violations.sql", Dialect.REDSHIFT)
+    for table in TABLES:
+        (key,) = table.key
+        unique = (
+            f"SELECT '{table.name}' AS table_name, a.{key} AS key_value\n"
+            f"    FROM analysis.{table.name} AS a\n"
+            f"    WHERE a.{key} IN (SELECT {key} FROM staging.{table.name})"
+        )
+        assert unique in sql, table.name
+        assert f"FROM analysis.{table.name}\n    WHERE {key} IS NULL" in sql, table.name
+
+
 def test_foreign_keys_are_declared_for_redshift_only():
     def references(dialect: Dialect) -> list[str]:
         ddl = "\n".join(bootstrap_statements(dialect))
