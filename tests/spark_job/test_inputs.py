@@ -35,7 +35,10 @@ def test_all_compressions_read_alike(spark: Any, tmp_path: Path) -> None:
     if shutil.which("lzop"):  # a file written by the real lzop tool, when installed
         plain = tmp_path / "x.json"
         plain.write_text("\n".join([*GOOD, "not json"]) + "\n")
-        subprocess.run(["lzop", "-q", "-o", str(raw / "dt=2026-11-02" / "z.json.lzo"), str(plain)])
+        subprocess.run(
+            ["lzop", "-q", "-o", str(raw / "dt=2026-11-02" / "z.json.lzo"), str(plain)],
+            check=True,
+        )
     n_files = len(list((raw / "dt=2026-11-02").iterdir()))
     job = run_job(
         spark, tmp_path / "raw", tmp_path / "cur", "c",

@@ -49,6 +49,7 @@ def test_quarantine_holds_every_bad_record(first_run: JobRun) -> None:
 def test_each_bad_kind_is_quarantined_with_its_reason(first_run: JobRun, reason: str) -> None:
     got = sorted((r[Q_FILE], r[Q_LINE]) for r in first_run.quarantine() if r[Q_REASON] == reason)
     want = sorted((raw_uri(first_run.raw, f), t) for f, _, why, t in rf.QUARANTINE if why == reason)
+    assert want, f"the fixture has no line quarantined as {reason}"
     assert got == want
 
 

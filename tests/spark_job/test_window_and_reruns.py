@@ -59,6 +59,9 @@ def test_same_run_id_again_replaces_the_run_directory(
     listed = {e["url"] for t in second_run.manifest["tables"].values() for e in t["entries"]}
     on_disk = {file_uri(p) for p in second_run.run_dir.glob("*/*.parquet")}
     assert listed == on_disk
+    # and they are the second write's: every Spark write names its part files afresh
+    first = {e["url"] for t in second_run_first_write["tables"].values() for e in t["entries"]}
+    assert listed and listed.isdisjoint(first)
 
 
 def test_rerun_gives_identical_counts_and_quarantine(first_run: JobRun, second_run: JobRun) -> None:
