@@ -4,9 +4,9 @@
 fetch) or one `BatchExecuteStatement` (one transaction), followed by a poll loop on
 `DescribeStatement` bounded by a time budget. Its end state is reached only when the statement
 FINISHED; a FAILED or ABORTED statement, an API error, or a statement still running at the end
-of its budget (cancelled first, so it cannot commit later) goes to `handler` with the reason
-under `error_path`. Submissions carry a client token, so a retried submission whose first
-response was lost does not run the SQL twice.
+of its budget (cancelled first, so it cannot commit later) goes to the context's `on_failure`
+with the reason under `error_path`. Submissions carry a client token, so a retried submission
+whose first response was lost does not run the SQL twice.
 """
 
 from __future__ import annotations
@@ -117,13 +117,12 @@ class DataApiStatement(sfn.StateMachineFragment):
         parameters: Sequence[Mapping[str, Any]] = (),
         budget_minutes: int,
         fetch_result: bool = False,
-        handler: sfn.IChainable | None = None,
         error_path: str = ERROR_PATH,
     ) -> None:
         super().__init__(scope, construct_id)
         self._context = context
         self._key = key
-        self._handler = handler or context.on_failure
+        self._handler = context.on_failure
         self._error_path = error_path
         self._max_polls = context.config.polls(budget_minutes)
         # The longest this fragment can take: its polls, plus the submit's retries.

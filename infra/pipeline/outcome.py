@@ -7,6 +7,8 @@ publishing them fails, the run has still succeeded.
 
 from __future__ import annotations
 
+import dataclasses
+
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -54,7 +56,7 @@ class RunOutcome(sfn.StateMachineFragment):
         read = DataApiStatement(
             self,
             "ReadRunCounts",
-            context=PipelineContext(config=config, warehouse=context.warehouse, on_failure=skipped),
+            context=dataclasses.replace(context, on_failure=skipped),
             key="run_counts",
             sql=RenderedStatement(single_line(run_counts_sql), False),
             parameters=data_api_parameters(
