@@ -6,6 +6,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -44,16 +45,34 @@ def database_url(server: LocalPostgres, database: str) -> str:
     return f"postgresql://postgres@127.0.0.1:{server.config.port}/{database}"
 
 
+@contextmanager
+def fresh_database(
+    server: LocalPostgres, name: str, *, bootstrapped: bool = False
+) -> Iterator[str]:
+    """The URL of a new database `name` on `server` (replacing one of that name), with
+    Liberta's schema when `bootstrapped`; dropped afterwards."""
+    admin = database_url(server, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = database_url(server, name)
+    if bootstrapped:
+        from liberta.warehouse.db import bootstrap, connect
+
+        with connect(url) as conn:
+            bootstrap(conn)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def empty_database_url(pg_server: LocalPostgres) -> Iterator[str]:
     """A fresh, empty database (no schema) on the session's Postgres, dropped afterwards."""
-    name = f"empty_{next(_database_counter)}"
-    admin = database_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield database_url(pg_server, name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database(pg_server, f"empty_{next(_database_counter)}") as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from liberta.warehouse.db import bootstrap, connect
+from liberta.warehouse.db import connect
 from liberta_core.merge_sql import stale_files
 from liberta_core.sql import Dialect, render, split_statements
 from liberta_core.tables import D_USER, F_SESSION, Column, Merge, Table
-from tests.conftest import database_url
+from tests.conftest import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,16 +117,8 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def warehouse(pg_server) -> Iterator[str]:
-    admin = database_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS merge_rules WITH (FORCE)")
-        conn.execute("CREATE DATABASE merge_rules")
-    url = database_url(pg_server, "merge_rules")
-    with connect(url) as conn:
-        bootstrap(conn)
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS merge_rules WITH (FORCE)")
+    with fresh_database(pg_server, "merge_rules", bootstrapped=True) as url:
+        yield url
 
 
 def spark_reduce(spark: Any, table: Table, rows: list[dict[str, Any]]) -> list[tuple]:

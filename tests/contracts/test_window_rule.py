@@ -12,25 +12,16 @@ import psycopg
 import pytest
 
 from liberta.pipeline.window import WindowError, choose_window, window_parameters
-from liberta.warehouse.db import bootstrap, connect
+from liberta.warehouse.db import connect
 from liberta_core.timestamps import format_timestamp, parse_timestamp
+from tests.conftest import fresh_database
 from tests.contracts.window_cases import CASES, LOOKBACK_HOURS, STARTED_AT, WindowCase
 
 
 @pytest.fixture(scope="module")
 def warehouse(pg_server) -> Iterator[str]:
-    from tests.conftest import database_url
-
-    admin = database_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS window_rule WITH (FORCE)")
-        conn.execute("CREATE DATABASE window_rule")
-    url = database_url(pg_server, "window_rule")
-    with connect(url) as conn:
-        bootstrap(conn)
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS window_rule WITH (FORCE)")
+    with fresh_database(pg_server, "window_rule", bootstrapped=True) as url:
+        yield url
 
 
 def set_watermark(conn: psycopg.Connection, watermark: str | None) -> None:
