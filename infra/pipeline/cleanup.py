@@ -23,6 +23,7 @@ from infra.config import StageConfig
 from infra.keys import StageKeys
 from infra.log_groups import encrypted_log_group
 from infra.pipeline.building_blocks import retry_transient, statement_name_prefix
+from infra.pipeline.data_api import statement_task
 
 RUNNING = ("SUBMITTED", "PICKED", "STARTED")
 
@@ -57,17 +58,8 @@ class AbortCleanup(Construct):
             },
         )
         retry_transient(listing)
-        cancel = sfn.CustomState(
-            self,
-            "CancelStatement",
-            state_json={
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:redshiftdata:cancelStatement",
-                "Parameters": {"Id.$": "$.Id"},
-                "ResultPath": sfn.JsonPath.DISCARD,  # null: keep the state
-            },
-        )
-        retry_transient(cancel)
+        # Each item of the Map is one listed statement: its id is at $.Id.
+        cancel = statement_task(self, "CancelStatement", action="cancelStatement", id_path="$.Id")
         ended = sfn.Pass(self, "StatementEnded")
         # It may have finished between the listing and now: nothing left to cancel.
         cancel.add_catch(ended, errors=["States.ALL"], result_path="$.cancel_error")

@@ -73,11 +73,12 @@ def statement_task(
     state_id: str,
     *,
     action: str,
-    key: str,
+    id_path: str,
     result_selector: Mapping[str, Any] | None = None,
     result_path: str | None = None,
 ) -> sfn.CustomState:
-    """A call on a statement already submitted (describe, result, cancel), by its id.
+    """A call on a statement already submitted (describe, result, cancel), by the id at
+    `id_path`.
 
     These actions have no resource type: the state machine grants them once, limited to the
     statements its own role submitted (infra.pipeline.state_machine), so the task classes'
@@ -86,7 +87,7 @@ def statement_task(
     state: dict[str, Any] = {
         "Type": "Task",
         "Resource": f"arn:aws:states:::aws-sdk:redshiftdata:{action}",
-        "Parameters": {"Id.$": f"$.{key}.Id"},
+        "Parameters": {"Id.$": id_path},
         # CustomState drops None; JsonPath.DISCARD renders as null (keep the state as is).
         "ResultPath": result_path if result_path is not None else sfn.JsonPath.DISCARD,
     }
@@ -195,7 +196,7 @@ class DataApiStatement(sfn.StateMachineFragment):
                 self,
                 f"{name}Result",
                 action="getStatementResult",
-                key=key,
+                id_path=f"$.{key}.Id",
                 result_selector={"Records.$": "$.Records", "TotalNumRows.$": "$.TotalNumRows"},
                 result_path=f"$.{key}.result",
             )
@@ -236,7 +237,7 @@ class DataApiStatement(sfn.StateMachineFragment):
             self,
             f"{name}Status",
             action="describeStatement",
-            key=key,
+            id_path=f"$.{key}.Id",
             # Only the status: a selector naming a field the response lacks ($.Error before a
             # failure) is a States.Runtime error, which no Catch handles.
             result_selector={"Status.$": "$.Status"},
@@ -257,7 +258,7 @@ class DataApiStatement(sfn.StateMachineFragment):
             self,
             f"{name}Error",
             action="describeStatement",
-            key=key,
+            id_path=f"$.{key}.Id",
             result_selector={"Error.$": "$.Error"},
             result_path=f"$.{key}.status",
         )
@@ -283,7 +284,9 @@ class DataApiStatement(sfn.StateMachineFragment):
             error_path=error_path,
         )
         timeout_seconds = config.polling_seconds(self._max_polls)
-        cancel = statement_task(self, f"{name}Cancel", action="cancelStatement", key=key)
+        cancel = statement_task(
+            self, f"{name}Cancel", action="cancelStatement", id_path=f"$.{key}.Id"
+        )
         catch_all(cancel, handler, result_path=error_path)
         cancel.next(
             error_pass(
