@@ -160,50 +160,6 @@ def strip_comments(sql: str) -> str:
     return "".join(out).strip()
 
 
-def split_statements(sql: str) -> list[str]:
-    """Split on top-level `;` (outside strings, quoted names, comments and $$ bodies)."""
-    statements: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"":
-            end = i + 1
-            while end < n:
-                if sql[end] == ch:
-                    if end + 1 < n and sql[end + 1] == ch:
-                        end += 2
-                        continue
-                    break
-                end += 1
-            current.append(sql[i : end + 1])
-            i = end + 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end == -1 else end
-            current.append(sql[i:end])
-            i = end
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            end = n if end == -1 else end + 2
-            current.append(sql[i:end])
-            i = end
-        elif ch == "$" and (tag := re.match(r"\$[A-Za-z_]*\$", sql[i:])):
-            end = sql.find(tag.group(0), i + len(tag.group(0)))
-            end = n if end == -1 else end + len(tag.group(0))
-            current.append(sql[i:end])
-            i = end
-        elif ch == ";":
-            statements.append("".join(current))
-            current = []
-            i += 1
-        else:
-            current.append(ch)
-            i += 1
-    statements.append("".join(current))
-    return [s.strip() for s in statements if strip_comments(s)]
-
-
 # -- text rules ---------------------------------------------------------------------------------
 
 _SYSDATE_SQL = "CAST(transaction_timestamp() AT TIME ZONE 'UTC' AS timestamp)"
