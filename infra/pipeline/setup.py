@@ -9,6 +9,7 @@ the pipeline's own role can neither read the secret nor choose what the setup ru
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from aws_cdk import Duration
@@ -47,12 +48,7 @@ class WarehouseSetup(Construct):
             error="Liberta.WarehouseSetupFailed",
             cause="The warehouse setup (redshift_sql/admin/) failed: see RunAdminSql",
         )
-        admin = Warehouse(
-            workgroup_name=warehouse.workgroup_name,
-            workgroup_arn=warehouse.workgroup_arn,
-            database=warehouse.database,
-            secret_arn=admin_secret.secret_arn,
-        )
+        admin = dataclasses.replace(warehouse, secret_arn=admin_secret.secret_arn)
         context = PipelineContext(config=config, warehouse=admin, on_failure=failed)
         # Each setup execution is its own run: statement names and tokens use its name.
         prepare = sfn.Pass(
