@@ -117,6 +117,15 @@ def assert_same_rows(actual: list[tuple[Any, ...]], expected: list[tuple[Any, ..
     )
 
 
+def lines_frame(spark: Any, lines: list[str], source: str = "file:///f") -> Any:
+    """`lines` as the rows `read_lines` gives the job (value, source_file, split_start, row_id),
+    for tests of validation and staging without files."""
+    return spark.createDataFrame(
+        [(line, source, 0, i) for i, line in enumerate(lines)],
+        "value string, source_file string, split_start long, row_id long",
+    )
+
+
 def file_uri(path: Path) -> str:
     return "file://" + str(path)
 

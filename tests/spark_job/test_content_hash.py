@@ -35,7 +35,7 @@ from emr_jobs.main import run
 from emr_jobs.transforms.events import stage_events
 from emr_jobs.validate import validate
 from tests.spark_job import content_fixture
-from tests.spark_job.conftest import JobRun, job_config
+from tests.spark_job.conftest import JobRun, job_config, lines_frame
 
 RECORDED = Path(__file__).with_name("content_hashes.json")
 RECORD = os.environ.get("LIBERTA_RECORD_CONTENT_HASHES") == "1"
@@ -119,10 +119,7 @@ def test_mutations_are_unchanged(spark: Any, mutations_raw: Path, tmp_path: Path
 
 def test_validation_and_staging_of_mutations_are_unchanged(spark: Any, tmp_path: Path) -> None:
     lines = content_fixture.lines()
-    df = spark.createDataFrame(
-        [(line, "file:///f", 0, i) for i, line in enumerate(lines)],
-        "value string, source_file string, split_start long, row_id long",
-    )
+    df = lines_frame(spark, lines)
     validated = validate(df, load_currencies())
     typed = [c for c in validated.columns if c == "reason" or c.startswith("c_")]
     validated.select("row_id", *typed).write.parquet(str(tmp_path / "validated"))

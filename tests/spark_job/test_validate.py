@@ -8,6 +8,7 @@ from typing import Any
 
 from emr_jobs.currencies import load_currencies
 from emr_jobs.validate import validate
+from tests.spark_job.conftest import lines_frame
 
 
 def base(**data: Any) -> dict[str, Any]:
@@ -19,10 +20,7 @@ def base(**data: Any) -> dict[str, Any]:
 
 
 def reasons(spark: Any, lines: list[str]) -> list[Any]:
-    df = spark.createDataFrame(
-        [(line, "file:///f", 0, i) for i, line in enumerate(lines)],
-        "value string, source_file string, split_start long, row_id long",
-    )
+    df = lines_frame(spark, lines)
     rows = validate(df, load_currencies()).select("row_id", "reason", "c_amount_minor").collect()
     return [(r["reason"], r["c_amount_minor"]) for r in sorted(rows, key=lambda r: r["row_id"])]
 
@@ -69,10 +67,7 @@ def test_revenue_member_order_does_not_change_the_event_key(spark: Any) -> None:
     one = base()
     two = base()
     two["user_meta"]["revenue"] = {"USD": 2, "EUR": 1}
-    df = spark.createDataFrame(
-        [(json.dumps(one), "f", 0, 0), (json.dumps(two), "f", 0, 1)],
-        "value string, source_file string, split_start long, row_id long",
-    )
+    df = lines_frame(spark, [json.dumps(one), json.dumps(two)], source="f")
     keys = stage_events(validate(df, load_currencies())).select("event_key").distinct()
     assert keys.count() == 1
 
@@ -140,10 +135,7 @@ def test_optional_strings_are_bounded_by_the_warehouse_columns(spark: Any) -> No
             record = make(value)
             lines.append(json.dumps(record, ensure_ascii=False))
             expected.append((staged, kept))
-    df = spark.createDataFrame(
-        [(line, "file:///f", 0, i) for i, line in enumerate(lines)],
-        "value string, source_file string, split_start long, row_id long",
-    )
+    df = lines_frame(spark, lines)
     rows = stage_events(validate(df, load_currencies())).collect()
     by_row = {r["row_id"]: r for r in rows}
     assert [by_row[i]["reason"] for i in range(len(lines))] == [None] * len(lines)
