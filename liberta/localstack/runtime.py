@@ -95,6 +95,13 @@ def warehouse_admin_url() -> str:
     return server.config.admin_url()
 
 
+def _local_warehouse_admin_url() -> str:
+    """`LIBERTA_DB_URL`, else the admin URL of the project's own Postgres, not starting it."""
+    from liberta.warehouse.server import LocalPostgresConfig
+
+    return os.environ.get("LIBERTA_DB_URL") or LocalPostgresConfig.from_env().admin_url()
+
+
 def _redacted(url: str) -> str:
     # Never print a password that a LIBERTA_DB_URL may carry.
     import re
@@ -280,7 +287,8 @@ def stop(config: LocalStackConfig | None = None, timeout_s: float = 30.0) -> boo
 
 def status(config: LocalStackConfig | None = None) -> dict[str, Any]:
     """What `liberta localstack status --json` prints."""
-    config = config or LocalStackConfig.from_env(db_url=os.environ.get("LIBERTA_DB_URL", ""))
+    # Reporting must not start (or initdb) the project's Postgres.
+    config = config or LocalStackConfig.from_env(db_url=_local_warehouse_admin_url())
     pid = _read_pid(config)
     report = health(config) if pid else None
     services = (report or {}).get("services", {})

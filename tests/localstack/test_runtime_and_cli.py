@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from liberta.cli import app
-from liberta.localstack import venv
+from liberta.localstack import runtime, venv
 from tests.localstack.conftest import LocalStackUnderTest
 
 pytestmark = pytest.mark.slow
@@ -37,6 +37,25 @@ def test_venv_key_follows_the_pins(tmp_path) -> None:
     assert key == venv.venv_key(python, source)
     (source / "constraints.txt").write_text("cbor2==5.6.4\n")
     assert venv.venv_key(python, source) != key
+
+
+def test_status_without_db_url_names_the_local_postgres_without_starting_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    from liberta.warehouse.server import LocalPostgres, free_port
+
+    def refuse(self) -> None:
+        raise AssertionError("status() must not start the project's Postgres")
+
+    monkeypatch.setattr(LocalPostgres, "start", refuse)
+    monkeypatch.delenv("LIBERTA_DB_URL", raising=False)
+    monkeypatch.setenv("LIBERTA_HOME", str(tmp_path))
+    monkeypatch.setenv("LIBERTA_LOCALSTACK_PORT", str(free_port()))
+    monkeypatch.setenv("LIBERTA_DB_PORT", "54399")
+    report = runtime.status()
+    assert report["running"] is False
+    assert report["warehouse_url"] == "postgresql://postgres@127.0.0.1:54399/postgres"
+    assert not (tmp_path / "pgdata").exists()
 
 
 def test_cli_status_reports_the_running_localstack(
