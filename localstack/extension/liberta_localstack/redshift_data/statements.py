@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -23,10 +24,16 @@ from typing import Any
 
 import psycopg
 from psycopg import adapt
+from psycopg import sql as pgsql
 
 from liberta_localstack.redshift_data import results
 from liberta_localstack.redshift_data.copy_from_s3 import CopyError, run_copy
-from liberta_localstack.redshift_data.translate import TranslationError, is_copy, translate
+from liberta_localstack.redshift_data.translate import (
+    TranslationError,
+    _map_code,
+    is_copy,
+    translate,
+)
 
 LOG = logging.getLogger("liberta_localstack.redshift_data")
 
@@ -381,30 +388,24 @@ class Engine:
             statement.set("FAILED", error)
 
 
+# `:name`, not the second colon of a `::` cast (nor any colon after another colon).
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
 def bind_parameters(sql: str, parameters: list[dict[str, str]]) -> str:
     """Replace `:name` (outside strings, quoted names, comments and `::` casts) with the
     value as an untyped string literal, quoted by psycopg (client-side binding)."""
-    import re
-
-    from psycopg import sql as pgsql
-
     values = {p["name"]: p["value"] for p in parameters}
     used: set[str] = set()
-    token = re.compile(
-        r"('(?:[^']|'')*')|(\"(?:[^\"]|\"\")*\")|(--[^\n]*|/\*.*?\*/)|(::)|(?<![:\w]):([A-Za-z_]\w*)",
-        re.DOTALL,
-    )
 
     def replace(match: re.Match[str]) -> str:
-        name = match.group(5)
-        if name is None:
-            return match.group(0)
+        name = match.group(1)
         if name not in values:
             raise TranslationError(sql, f"the parameter :{name} has no value in Parameters")
         used.add(name)
         return pgsql.Literal(values[name]).as_string(None)
 
-    bound = token.sub(replace, sql)
+    bound = _map_code(sql, lambda code: _PARAM.sub(replace, code))
     unused = set(values) - used
     if unused:
         raise TranslationError(
