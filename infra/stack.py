@@ -102,7 +102,7 @@ class LibertaStack(Stack):
             runtime=processing,
             spark_job=job_code.spark_job,
             warehouse=data_api,
-            setup=setup.state_machine,
+            setup=setup,
             copy_role_arn=warehouse.copy_role.role_arn,
             raw_uri=f"s3://{storage.raw.bucket_name}/{RAW_EVENTS_PREFIX.strip('/')}",
             curated_bucket=storage.curated,

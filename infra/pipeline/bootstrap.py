@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra.pipeline.building_blocks import PipelineContext, catch_all, retry_transient, step_marker
 from infra.pipeline.data_api import MAX_BATCH_STATEMENTS, DataApiStatement
+from infra.pipeline.setup import WarehouseSetup
 from infra.pipeline.statements import RenderedStatement, single_line
 from liberta_core import steps
 
@@ -29,7 +30,7 @@ class Bootstrap(sfn.StateMachineFragment):
         *,
         context: PipelineContext,
         statements: Sequence[str],
-        setup: sfn.IStateMachine,
+        setup: WarehouseSetup,
     ) -> None:
         super().__init__(scope, construct_id)
         if not statements:
@@ -39,21 +40,24 @@ class Bootstrap(sfn.StateMachineFragment):
             for i in range(0, len(statements), MAX_BATCH_STATEMENTS)
         ]
         marker = step_marker(self, steps.BOOTSTRAP)
-        budget = Duration.minutes(context.config.budget_setup_minutes)
+        # The setup's own budget runs out first (its batch cancels its SQL), then its
+        # execution's timeout; this task waits a minute longer still, so the setup always
+        # ends by itself before the pipeline gives up on it.
+        wait_seconds = int(setup.timeout.to_seconds()) + 60
         set_up = tasks.StepFunctionsStartExecution(
             self,
             "SetUpWarehouse",
-            state_machine=setup,
+            state_machine=setup.state_machine,
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             associate_with_parent=True,
-            task_timeout=sfn.Timeout.duration(budget),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(wait_seconds)),
             result_path=sfn.JsonPath.DISCARD,
         )
         retry_transient(set_up, attempts=2)
         catch_all(set_up, context.on_failure)
         marker.next(set_up)
         previous: sfn.INextable = set_up
-        self.worst_case_seconds = int(budget.to_seconds()) + 60
+        self.worst_case_seconds = wait_seconds + 60
         for number, chunk in enumerate(chunks, start=1):
             suffix = "" if len(chunks) == 1 else str(number)
             batch = DataApiStatement(

@@ -25,9 +25,13 @@ from infra.pipeline.building_blocks import PipelineContext, Warehouse
 from infra.pipeline.data_api import DataApiStatement
 from infra.pipeline.statements import RenderedStatement, single_line
 
+# Between the setup's own budget running out (its batch cancelled) and its execution's timeout.
+SETUP_MARGIN_SECONDS = 5 * 60
+
 
 class WarehouseSetup(Construct):
-    """`state_machine` runs `statements` as the admin; `role` is its identity."""
+    """`state_machine` runs `statements` as the admin; `role` is its identity. An execution
+    uses at most `worst_case_seconds` of its own budget and is stopped at `timeout`."""
 
     def __init__(
         self,
@@ -66,6 +70,11 @@ class WarehouseSetup(Construct):
         )
         prepare.next(batch)
         batch.next(sfn.Succeed(self, "SetupDone"))
+        # The setup's own budget: its batch's polls (then it is cancelled), the submit's
+        # retries. The execution's timeout comes a margin later, so the batch's own cancel
+        # always comes first; whoever waits for the setup waits longer than `timeout`.
+        self.worst_case_seconds: int = batch.worst_case_seconds
+        self.timeout = Duration.seconds(self.worst_case_seconds + SETUP_MARGIN_SECONDS)
         log_group = encrypted_log_group(
             self,
             "Logs",
@@ -79,7 +88,7 @@ class WarehouseSetup(Construct):
             state_machine_name=f"{config.prefix}-warehouse-setup",
             comment="Liberta: the warehouse's roles and grants (redshift_sql/admin), as the admin",
             definition_body=sfn.DefinitionBody.from_chainable(prepare),
-            timeout=Duration.minutes(config.budget_setup_minutes + 5),
+            timeout=self.timeout,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True

@@ -41,6 +41,7 @@ from infra.pipeline.failure import FailurePath
 from infra.pipeline.load import LoadWarehouse
 from infra.pipeline.outcome import RunOutcome
 from infra.pipeline.run_start import RunStart
+from infra.pipeline.setup import WarehouseSetup
 from infra.pipeline.single_run import SingleRun
 from infra.pipeline.window import ChooseWindow
 from infra.processing import SparkJob, SparkRuntime
@@ -89,7 +90,7 @@ class Pipeline(Construct):
         runtime: SparkRuntime,
         spark_job: SparkJob,
         warehouse: Warehouse,
-        setup: sfn.IStateMachine,
+        setup: WarehouseSetup,
         copy_role_arn: str,
         raw_uri: str,
         curated_bucket: s3.IBucket,

@@ -213,7 +213,9 @@ def test_bootstrap_sets_up_the_warehouse_then_runs_the_ddl_of_redshift_sql(synth
     assert setup["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
     setup_id = synth.logical_id(synth.stack.setup.state_machine)
     assert setup["Parameters"]["StateMachineArn"] == f"ref-{setup_id}"
-    assert setup["TimeoutSeconds"] == synth.stack.config.budget_setup_minutes * 60
+    # A minute longer than the setup's own execution timeout, not the setup's budget: the
+    # setup always ends by itself first (test_the_setup_ends_by_itself_before_the_pipeline_...).
+    assert setup["TimeoutSeconds"] == synth.asl_of("warehouse-setup")["TimeoutSeconds"] + 60
     assert setup["Next"] == "BootstrapSchema1"
     expected = [
         _normalize(s) for s in warehouse_sql.bootstrap_statements(warehouse_sql.Dialect.REDSHIFT)
@@ -225,6 +227,28 @@ def test_bootstrap_sets_up_the_warehouse_then_runs_the_ddl_of_redshift_sql(synth
             assert "SecretArn" not in state["Parameters"]  # as the pipeline's IAM identity
             sent += [_normalize(s) for s in state["Parameters"]["Sqls"]]
     assert sent == expected
+
+
+def test_the_setup_ends_by_itself_before_the_pipeline_stops_waiting(synth: Synth) -> None:
+    """The setup's SQL still running at the end of the setup's own budget is cancelled by the
+    setup; its execution's timeout comes later, and the pipeline's SetUpWarehouse waits longer
+    still. The pipeline giving up first would stop the setup, whose SQL nothing would cancel."""
+    from asl_sim import run
+    from test_infra_failure_path import FakeAws
+
+    config = synth.stack.config
+    setup_asl = synth.asl_of("warehouse-setup")
+    states = setup_asl["States"]
+    aws = FakeAws(never_finish=("RunAdminSql",))
+    execution = run(setup_asl, {}, aws)
+    assert execution.end_state == "SetupFailed"
+    assert aws.cancelled == ["RunAdminSql"]
+    # The setup's own budget: what its waits add up to until it cancels.
+    own_budget = sum(states[n]["Seconds"] for n in execution.visited if states[n]["Type"] == "Wait")
+    budget = config.budget_setup_minutes * 60
+    assert budget - config.data_api_slow_poll_seconds < own_budget <= budget
+    parent_timeout = synth.asl["States"]["SetUpWarehouse"]["TimeoutSeconds"]
+    assert own_budget < setup_asl["TimeoutSeconds"] < parent_timeout
 
 
 def test_the_warehouse_setup_runs_the_admin_sql_as_the_admin(synth: Synth) -> None:
