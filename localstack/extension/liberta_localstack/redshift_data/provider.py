@@ -109,7 +109,6 @@ class RedshiftDataProvider:
         else:
             user = self._iam_user(context)
         return Connection(
-            conninfo=self._settings.db_url,
             database=database,
             db_user=user,
             workgroup_name=workgroup,
@@ -209,7 +208,6 @@ class RedshiftDataProvider:
             name=request.get("StatementName"),
             parameters=parameters,
             client_token=request.get("ClientToken"),
-            with_event=bool(request.get("WithEvent")),
         )
         return self._submitted(statement)
 
@@ -235,7 +233,6 @@ class RedshiftDataProvider:
             name=request.get("StatementName"),
             parameters=None,
             client_token=request.get("ClientToken"),
-            with_event=bool(request.get("WithEvent")),
         )
         return self._submitted(statement)
 

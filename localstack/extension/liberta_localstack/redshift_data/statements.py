@@ -50,8 +50,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Progress:
+    """The status, error and timing that a statement and each of its parts keep."""
+
+    status: str
+    error: str | None
+    updated_at: datetime
+    started: float | None
+    finished: float | None
+
+    @property
+    def duration_ns(self) -> int:
+        if self.started is None:
+            return -1
+        end = self.finished if self.finished is not None else time.monotonic()
+        return int((end - self.started) * 1e9)
+
+    def set(self, status: str, error: str | None = None) -> None:
+        self.status = status
+        if error is not None:
+            self.error = error
+        self.updated_at = _now()
+
+
 @dataclass
-class Part:
+class Part(_Progress):
     """One SQL statement: a whole ExecuteStatement, or one sub-statement of a batch."""
 
     id: str
@@ -72,25 +95,12 @@ class Part:
     def has_result_set(self) -> bool:
         return self.columns is not None and len(self.columns) > 0
 
-    @property
-    def duration_ns(self) -> int:
-        if self.started is None:
-            return -1
-        end = self.finished if self.finished is not None else time.monotonic()
-        return int((end - self.started) * 1e9)
-
-    def set(self, status: str, error: str | None = None) -> None:
-        self.status = status
-        if error is not None:
-            self.error = error
-        self.updated_at = _now()
-
 
 @dataclass
 class Connection:
-    """Where a statement runs: the Postgres database and the user it connects as."""
+    """Where a statement runs: the Postgres database and the user it connects as (on the
+    Engine's Postgres)."""
 
-    conninfo: str
     database: str
     db_user: str
     workgroup_name: str | None
@@ -100,15 +110,13 @@ class Connection:
 
 
 @dataclass
-class Statement:
+class Statement(_Progress):
     id: str
     name: str | None
     connection: Connection
     parts: list[Part]
     is_batch: bool
     parameters: list[dict[str, str]] | None
-    client_token: str | None
-    with_event: bool = False
     status: str = "SUBMITTED"
     error: str | None = None
     created_at: datetime = field(default_factory=_now)
@@ -122,19 +130,6 @@ class Statement:
     @property
     def query_string(self) -> str:
         return "; ".join(p.sql for p in self.parts) if self.is_batch else self.parts[0].sql
-
-    @property
-    def duration_ns(self) -> int:
-        if self.started is None:
-            return -1
-        end = self.finished if self.finished is not None else time.monotonic()
-        return int((end - self.started) * 1e9)
-
-    def set(self, status: str, error: str | None = None) -> None:
-        self.status = status
-        if error is not None:
-            self.error = error
-        self.updated_at = _now()
 
 
 class _Cancelled(Exception):
@@ -186,7 +181,6 @@ class Engine:
         name: str | None,
         parameters: list[dict[str, str]] | None,
         client_token: str | None,
-        with_event: bool,
     ) -> Statement:
         statement_id = str(uuid.uuid4())
         parts = (
@@ -201,8 +195,6 @@ class Engine:
             parts=parts,
             is_batch=is_batch,
             parameters=parameters,
-            client_token=client_token,
-            with_event=with_event,
         )
         with self._lock:
             self.statements[statement_id] = statement
@@ -273,7 +265,7 @@ class Engine:
 
     def _connect_string(self, connection: Connection) -> str:
         return psycopg.conninfo.make_conninfo(
-            connection.conninfo, dbname=connection.database, user=connection.db_user
+            self._admin_conninfo, dbname=connection.database, user=connection.db_user
         )
 
     def _prepare(self, statement: Statement, part: Part) -> tuple[str, bool]:
