@@ -117,7 +117,6 @@ class JobRun:
     updated_at: datetime = field(default_factory=_now)
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    exit_code: int | None = None
     process: subprocess.Popen | None = None
     cancel_requested: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -382,7 +381,6 @@ class Runner:
                 code = job_run.process.wait()
         self._upload_logs(job_run, logs)
         with job_run.lock:
-            job_run.exit_code = code
             job_run.ended_at = _now()
             if job_run.cancel_requested:
                 job_run.set("CANCELLED", "Job run was cancelled by the user.")
