@@ -137,7 +137,7 @@ def _read_pid(config: LocalStackConfig) -> int | None:
     return pid
 
 
-def environment(config: LocalStackConfig, venv: LocalStackVenv) -> dict[str, str]:
+def environment(config: LocalStackConfig) -> dict[str, str]:
     """The environment LocalStack starts with (notes.md: the settings that work on the host)."""
     env = {
         key: value
@@ -205,7 +205,7 @@ def start(config: LocalStackConfig | None = None) -> StartResult:
     try:
         process = subprocess.Popen(
             [str(venv.python), "-m", "localstack.runtime.main"],
-            env=environment(config, venv),
+            env=environment(config),
             cwd=config.state_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
