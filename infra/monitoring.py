@@ -58,14 +58,15 @@ class Monitoring(Construct):
             "Aborted": state_machine.metric_aborted(period=period, statistic="Sum"),
         }
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, metric in failure_metrics.items():
+
+        def alarm_on(
+            name: str, metric: cloudwatch.Metric, construct_id: str, description: str
+        ) -> None:
+            """Alarm (to the topic) as soon as one period's value reaches 1."""
             alarm = metric.create_alarm(
                 self,
-                f"Executions{name}",
-                alarm_description=(
-                    f"A Liberta {self._config.name} pipeline execution {name.lower()}: "
-                    "open the Step Functions console for the failed state and its cause."
-                ),
+                construct_id,
+                alarm_description=description,
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -73,23 +74,25 @@ class Monitoring(Construct):
             )
             alarm.add_alarm_action(action)
             self.alarms[name] = alarm
-        missed = schedule_dead_letters.metric_approximate_number_of_messages_visible(
-            period=period, statistic="Maximum"
-        ).create_alarm(
-            self,
+
+        for name, metric in failure_metrics.items():
+            alarm_on(
+                name,
+                metric,
+                f"Executions{name}",
+                f"A Liberta {self._config.name} pipeline execution {name.lower()}: "
+                "open the Step Functions console for the failed state and its cause.",
+            )
+        alarm_on(
             "ScheduledRunsNotStarted",
-            alarm_description=(
-                f"The Liberta {self._config.name} schedule could not start a pipeline execution "
-                "(the dead-letter queue holds the invocation): check the schedule's role and the "
-                "state machine's key."
+            schedule_dead_letters.metric_approximate_number_of_messages_visible(
+                period=period, statistic="Maximum"
             ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            "ScheduledRunsNotStarted",
+            f"The Liberta {self._config.name} schedule could not start a pipeline execution "
+            "(the dead-letter queue holds the invocation): check the schedule's role and the "
+            "state machine's key.",
         )
-        missed.add_alarm_action(action)
-        self.alarms["ScheduledRunsNotStarted"] = missed
 
         day = Duration.days(1)
         dashboard = cloudwatch.Dashboard(

@@ -35,12 +35,7 @@ MAX_BATCH_STATEMENTS = 40
 # How a state machine sees the fields of a GetStatementResult cell: Step Functions' AWS SDK
 # integrations present every member name in PascalCase, at any depth (the API's own JSON says
 # `stringValue`); https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
-STRING_VALUE, LONG_VALUE, BOOLEAN_VALUE, IS_NULL = (
-    "StringValue",
-    "LongValue",
-    "BooleanValue",
-    "IsNull",
-)
+STRING_VALUE, LONG_VALUE, BOOLEAN_VALUE = "StringValue", "LongValue", "BooleanValue"
 
 
 def data_api_task(

@@ -162,7 +162,6 @@ class Pipeline(Construct):
             key=keys.logs,
             log_group_name=f"/aws/vendedlogs/states/{name}",
         )
-        stack = Stack.of(self)
         # A fixed name: Redshift Serverless maps the role to the database user IAMR:<role
         # name>, which owns Liberta's schemas; a generated name would change when the role is
         # replaced, and the new user could not alter the old user's tables.

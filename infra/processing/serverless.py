@@ -82,6 +82,8 @@ class ServerlessRuntime(Construct):
         self, scope: Construct, *, context: PipelineContext, job: SparkJob, logs_uri: str
     ) -> tuple[sfn.State, sfn.State]:
         config = self.config
+        # The run's own timeout fires first; this bounds a stuck integration (the worst case).
+        timeout_seconds = (config.budget_spark_minutes + 15) * 60
         # No EMR Serverless task class exists in CDK: the optimized integration, written out.
         start = sfn.CustomState(
             scope,
@@ -109,8 +111,7 @@ class ServerlessRuntime(Construct):
                         }
                     },
                 },
-                # The run's own timeout fires first; this bounds a stuck integration.
-                "TimeoutSeconds": (config.budget_spark_minutes + 15) * 60,
+                "TimeoutSeconds": timeout_seconds,
                 "ResultSelector": {"JobRunId.$": "$.JobRunId"},
                 "ResultPath": "$.job_run",
             },
@@ -122,7 +123,7 @@ class ServerlessRuntime(Construct):
             backoff_rate=2,
         )
         catch_all(start, context.on_failure)
-        self.worst_case_seconds = (config.budget_spark_minutes + 15) * 60
+        self.worst_case_seconds = timeout_seconds
         return start, start
 
     # -- what the state machine needs, and the acknowledged findings ---------------------------
