@@ -15,7 +15,7 @@ from typing import Any
 from localstack.aws.api import RequestContext, ServiceException, handler
 from localstack.aws.connect import connect_to
 
-from liberta_localstack import settings
+from liberta_localstack import iam, settings
 from liberta_localstack.emr_serverless.job_runs import (
     ACTIVE,
     TERMINAL,
@@ -263,14 +263,10 @@ class EmrServerlessProvider:
         return {"applicationId": run.application_id, "jobRunId": run.job_run_id, "arn": run.arn}
 
     def _check_role(self, role_arn: str) -> None:
-        if ":role/" not in role_arn:
+        if not iam.is_role_arn(role_arn):
             raise ValidationException(f"executionRoleArn {role_arn!r} is not an IAM role ARN")
-        try:
-            connect_to().iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])
-        except Exception:
-            raise ValidationException(
-                f"The execution role {role_arn} does not exist in IAM"
-            ) from None
+        if not iam.role_exists(role_arn):
+            raise ValidationException(f"The execution role {role_arn} does not exist in IAM")
 
     def _job_run(self, request: dict[str, Any]) -> JobRun:
         app = self._application(request.get("applicationId"))

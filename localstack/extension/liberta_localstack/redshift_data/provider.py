@@ -14,7 +14,7 @@ from localstack.aws.api import RequestContext, ServiceException, handler
 from localstack.aws.connect import connect_to
 from localstack.utils.aws.request_context import extract_access_key_id_from_auth_header
 
-from liberta_localstack import settings
+from liberta_localstack import iam, settings
 from liberta_localstack.redshift_data import identity
 from liberta_localstack.redshift_data.statements import ACTIVE, Connection, Engine, Statement
 
@@ -49,17 +49,6 @@ class InternalServerException(ServiceException):
     status_code = 500
 
 
-def _role_exists(role_arn: str) -> bool:
-    if ":role/" not in role_arn:
-        return False
-    name = role_arn.rsplit("/", 1)[-1]
-    try:
-        connect_to().iam.get_role(RoleName=name)
-        return True
-    except Exception:
-        return False
-
-
 class RedshiftDataProvider:
     service = "redshift-data"
 
@@ -68,7 +57,7 @@ class RedshiftDataProvider:
         self.engine = Engine(
             admin_conninfo=self._settings.db_url,
             s3_client_factory=lambda: connect_to().s3,
-            role_exists=_role_exists,
+            role_exists=iam.role_exists,
             max_active=self._settings.max_active_statements,
         )
 
