@@ -184,6 +184,11 @@ def test_a_rerun_with_no_new_data_changes_nothing(deployed: Deployed) -> None:
     from liberta.pipeline.runner import RunReport
 
     assert set(RunReport(run_id="x", profile="x").as_json()) <= set(document)
+    assert document["profile"] == "localstack" and document["execution_status"] == "SUCCEEDED"
+    assert document["error"] is None
+    assert document["window"] is not None and document["window"]["full_refresh"] is False
+    # The lookback re-reads the last partitions: rows read, none of them new.
+    assert document["counts"]["read"] > 0
     assert all(r["inserted"] == 0 and r["updated"] == 0 for r in document["rows"].values())
     assert snapshot(deployed.db_url) == before
 
