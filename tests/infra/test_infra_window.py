@@ -11,33 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from asl_sim import Execution, run
 from infra_synth import Synth
 from test_infra_failure_path import FakeAws, cell, recorded_row
 
 from emr_jobs.config import parse_args
-from liberta.warehouse.db import bootstrap, connect
+from liberta.warehouse.db import connect
 from liberta_core.sql import Dialect, window_query
 from liberta_core.timestamps import format_timestamp
-from tests.conftest import database_url
+from tests.conftest import fresh_database
 from tests.contracts.test_window_rule import set_watermark
 from tests.contracts.window_cases import CASES, STARTED_AT, WindowCase
 
 
 @pytest.fixture(scope="module")
 def warehouse(pg_server) -> Iterator[str]:
-    admin = database_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS sfn_window WITH (FORCE)")
-        conn.execute("CREATE DATABASE sfn_window")
-    url = database_url(pg_server, "sfn_window")
-    with connect(url) as conn:
-        bootstrap(conn)
-    yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS sfn_window WITH (FORCE)")
+    with fresh_database(pg_server, "sfn_window", bootstrapped=True) as url:
+        yield url
 
 
 class WindowOnPostgres(FakeAws):

@@ -105,15 +105,10 @@ def deployed(
 @pytest.fixture(scope="module")
 def embedded_url(pg_server, deployed: Deployed) -> Iterator[str]:
     """A database of its own for the embedded profile's runs on the same raw files."""
-    from tests.conftest import database_url
+    from tests.conftest import fresh_database
 
-    admin = database_url(pg_server, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS ls_embedded WITH (FORCE)")
-        conn.execute("CREATE DATABASE ls_embedded")
-    yield database_url(pg_server, "ls_embedded")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS ls_embedded WITH (FORCE)")
+    with fresh_database(pg_server, "ls_embedded") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
