@@ -27,9 +27,10 @@ _MAX_HEAP_MB = 2 * 1024
 # JVM's CPU compiling Spark's code and the generated code of each query (measured with JMX
 # and JFR: 36-50 s of compilation in a ~40 s run of 1M events on 2 cores). Inlining less
 # makes each compilation smaller. Measured with `python -m bench.spark_job`, the same files,
-# runs interleaved: at 5M events 102-110 s instead of 107-146 s (JVM CPU 183-200 s instead
-# of 194-264 s), at 1M within the noise. Left out of EMR's settings: its executors live
-# longer and run warm, where inlining pays; not measured there.
+# runs interleaved: at 1M events 49-50 s instead of 57-59 s (JVM CPU 86-89 s instead of
+# 104-108 s), at 5M 128-149 s instead of 135-151 s (CPU 230-265 s instead of 249-274 s).
+# Left out of EMR's settings: its executors live longer and run warm, where inlining pays;
+# not measured there.
 _JIT_OPTIONS = "-XX:InlineSmallCode=1000 -XX:FreqInlineSize=150"
 
 
