@@ -23,14 +23,10 @@ _MIN_HEAP_MB = 1024
 # is busy. Measured with 5M events: 9.6 GB heap -> 4-6 GB resident, 2 GB heap -> 2.5 GB,
 # the same CPU time and no spills that fail.
 _MAX_HEAP_MB = 2 * 1024
-# A local run is short and its JVM is new: HotSpot's C2 compiler spends about half of the
-# JVM's CPU compiling Spark's code and the generated code of each query (measured with JMX
-# and JFR: 36-50 s of compilation in a ~40 s run of 1M events on 2 cores). Inlining less
-# makes each compilation smaller. Measured with `python -m bench.spark_job`, the same files,
-# runs interleaved: at 1M events 49-50 s instead of 57-59 s (JVM CPU 86-89 s instead of
-# 104-108 s), at 5M 128-149 s instead of 135-151 s (CPU 230-265 s instead of 249-274 s).
-# Left out of EMR's settings: its executors live longer and run warm, where inlining pays;
-# not measured there.
+# A local run is short and its JVM is new: C2 spends about half of the JVM's CPU compiling
+# Spark's code and each query's generated code; inlining less makes each compilation
+# smaller (measured with `python -m bench.spark_job`: README, Performance). Left out of
+# EMR's settings: its executors live longer and run warm, where inlining pays; not measured.
 _JIT_OPTIONS = "-XX:InlineSmallCode=1000 -XX:FreqInlineSize=150"
 
 
