@@ -59,6 +59,10 @@ localstack-deploy: $(PY_STAMP) $(NODE_STAMP) localstack-up ## deploy the CDK app
 localstack-demo: $(PY_STAMP) $(NODE_STAMP) localstack-up ## make demo through the deployed state machine in LocalStack (left running: make localstack-down)
 	$(BIN)/liberta localstack demo
 
+.PHONY: jar
+jar: $(PY_STAMP) ## rebuild emr_jobs/data/liberta-spark.jar (the plain parser) from emr_jobs/jvm/src (needs javac)
+	$(BIN)/python -m liberta.jvm_build
+
 .PHONY: package
 package: $(PY_STAMP) ## build the EMR job package (entry script + emr_jobs.zip) into dist/emr
 	$(BIN)/python -m emr_jobs.packaging --out dist/emr

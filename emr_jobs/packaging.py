@@ -76,7 +76,7 @@ def _package_files(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file()
         and "__pycache__" not in p.parts
-        and (p.suffix == ".py" or (p.parent.name == "data" and p.suffix == ".csv"))
+        and (p.suffix == ".py" or (p.parent.name == "data" and p.suffix in (".csv", ".jar")))
     ]
     return sorted(files)
 
