@@ -23,7 +23,7 @@ empty or longer than the warehouse column they feed) and never invalidate a reco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -55,9 +55,16 @@ ALL_FIELDS: tuple[str, ...] = (
 )
 
 
-def parse_lines(lines: DataFrame) -> DataFrame:
-    """Add the JSON text of every contract field as a flat string column (see `raw_name`)."""
-    parsed = lines.withColumn("_json", F.from_json("value", RAW_SCHEMA, JSON_OPTIONS))
+def parse_lines(lines: DataFrame, *, unless: str | None = None) -> DataFrame:
+    """Add the JSON text of every contract field as a flat string column (see `raw_name`).
+
+    With `unless`, a column of `lines`: only where it is null (elsewhere the text columns are
+    null); the job passes the plain parser's struct (`emr_jobs.plain_parse`).
+    """
+    json = F.from_json("value", RAW_SCHEMA, JSON_OPTIONS)
+    if unless is not None:
+        json = F.when(F.col(unless).isNull(), json)
+    parsed = lines.withColumn("_json", json)
     return parsed.select(
         *lines.columns,
         F.col("_json").isNull().alias("_json_null"),
@@ -106,13 +113,12 @@ def as_bool(name: str) -> Column:
     return F.when(text == "true", F.lit(True)).when(text == "false", F.lit(False))
 
 
-def as_json_object(name: str) -> Column:
+def as_json_object(c: Column) -> Column:
     """Canonical text of an object field (members sorted), null when it is not an object.
 
     Duplicates are compared after coercion, so `{"EUR": 1, "USD": 2}` and
     `{"USD": 2, "EUR": 1}` must compare equal.
     """
-    c = F.col(name)
     members = F.from_json(c, "map<string,string>")
     canonical = F.to_json(F.array_sort(F.map_entries(members)))
     return F.when(F.trim(c) == "{}", F.lit("[]")).when(F.ltrim(c).startswith("{"), canonical)
@@ -163,13 +169,18 @@ def amount_usd(
     return exact.cast("decimal(18,6)")
 
 
+Missing = Callable[[str], Column]
+
+
 def _is_missing(field: str) -> Column:
     """Absent or JSON null."""
     return F.col(raw_name(field)).isNull()
 
 
-def _required_number(field: str, value: Column, *, non_negative: bool) -> Column:
-    check = F.when(_is_missing(field), F.lit(f"missing_field:{field}")).when(
+def _required_number(
+    field: str, value: Column, *, non_negative: bool, missing: Missing = _is_missing
+) -> Column:
+    check = F.when(missing(field), F.lit(f"missing_field:{field}")).when(
         value.isNull(), F.lit(f"wrong_type:{field}")
     )
     if non_negative:
@@ -177,7 +188,9 @@ def _required_number(field: str, value: Column, *, non_negative: bool) -> Column
     return check
 
 
-def _required_string(field: str, value: Column, max_bytes: int) -> Column:
+def _required_string(
+    field: str, value: Column, max_bytes: int, *, missing: Missing = _is_missing
+) -> Column:
     name = field.rsplit(".", 1)[-1]
     # The text of a JSON object or array looks like a string starting with { or [; only for
     # such values, look at the line to tell `"id": {...}` from `"id": "{..."`.
@@ -185,7 +198,7 @@ def _required_string(field: str, value: Column, max_bytes: int) -> Column:
         f'"{name}"\\s*:\\s*[\\[{{]'
     )
     return (
-        F.when(_is_missing(field), F.lit(f"missing_field:{field}"))
+        F.when(missing(field), F.lit(f"missing_field:{field}"))
         .when(not_a_string, F.lit(f"wrong_type:{field}"))
         .when(F.trim(value) == "", F.lit(f"empty_value:{field}"))
         .when(F.octet_length(value) > max_bytes, F.lit(f"too_long:{field}"))
@@ -208,74 +221,129 @@ def _structure_reason() -> Column:
     )
 
 
-def typed_columns(currencies: Mapping[str, Currency]) -> dict[str, Column]:
-    """Typed value of every contract field (by short name, see `coerce`) from `parse_lines`.
+# How each contract field is coerced from its text (`data.amount` is an integer for
+# `business` and a float for `resource`, so it is read both ways).
+FIELD_KINDS: tuple[tuple[str, str], ...] = (
+    ("arrival_ts", "long"), ("country_code", "string"), ("game_id", "long"), ("ip", "string"),
+    ("data.category", "string"), ("data.v", "long"), ("data.user_id", "string"),
+    ("data.session_id", "string"), ("data.session_num", "long"), ("data.client_ts", "long"),
+    ("data.platform", "string"), ("data.os_version", "string"),
+    ("data.manufacturer", "string"), ("data.device", "string"), ("data.build", "string"),
+    ("data.sdk_version", "string"), ("data.connection_type", "string"),
+    ("data.android_id", "string"), ("data.jailbroken", "bool"),
+    ("data.limited_ad_tracking", "bool"), ("data.length", "long"),
+    ("data.currency", "string"), ("data.amount", "long_or_fraction"),
+    ("data.amount", "double"), ("data.event_id", "string"), ("data.cart_type", "string"),
+    ("data.transaction_num", "long"), ("data.attempt_num", "long"), ("data.score", "long"),
+    ("data.value", "double"), ("data.severity", "string"), ("data.message", "string"),
+    ("data.ad_action", "string"), ("data.ad_type", "string"), ("data.ad_placement", "string"),
+    ("user_meta.install_ts", "long"), ("user_meta.install_hour", "long"),
+    ("user_meta.cohort_week", "long"), ("user_meta.cohort_month", "long"),
+    ("user_meta.first_build", "string"), ("user_meta.origin", "string"),
+    ("user_meta.is_converting", "bool"), ("user_meta.is_paying", "bool"),
+    ("user_meta.pay_ft", "long"), ("user_meta.revenue", "object"),
+)  # fmt: skip
+
+
+def slot_name(field: str, kind: str) -> str:
+    """Field of the plain parser's struct holding `field` read as `kind`."""
+    return f"{raw_name(field)}__{kind}"
+
+
+def _coerced(name: str, kind: str) -> Column:
+    """The value of the text column `name` read as `kind` (see `FIELD_KINDS`); an object
+    stays text here (`typed_columns` canonicalises it)."""
+    if kind in ("long", "long_or_fraction"):
+        return as_long(name)
+    if kind == "double":
+        return as_double(name)
+    if kind == "bool":
+        return as_bool(name)
+    return F.col(name)
+
+
+FieldValues = Mapping[tuple[str, str], Column]
+
+
+def field_values() -> dict[tuple[str, str], Column]:
+    """Every `(field, kind)` of `FIELD_KINDS` coerced from `parse_lines`' text columns."""
+    return {(field, kind): _coerced(raw_name(field), kind) for field, kind in FIELD_KINDS}
+
+
+def typed_columns(
+    currencies: Mapping[str, Currency], values: FieldValues | None = None
+) -> dict[str, Column]:
+    """Typed value of every contract field (by short name, see `coerce`) from the coerced
+    `values` (by default `field_values()`, from `parse_lines`).
 
     Expressions over the raw text columns, not columns: the job puts them straight into the
     projection that stages the events (`emr_jobs.transforms.events.stage_lines`), where Spark
     evaluates each one once per row however often it is used (subexpression elimination),
     instead of materialising every typed value in a projection of its own first.
     """
-    r = raw_name
-
-    def text(field: str) -> Column:
-        return F.col(r(field))
-
-    cat = text("data.category")
+    if values is None:
+        values = field_values()
+    by_field = {field: value for (field, _), value in values.items()}
+    amount_minor = values[("data.amount", "long_or_fraction")]
+    amount_double = values[("data.amount", "double")]
+    cat = by_field["data.category"]
 
     def only(categories: tuple[str, ...], value: Column) -> Column:
         return F.when(cat.isin(*categories), value)
 
+    def v(field: str) -> Column:
+        return by_field[field]
+
     typed: dict[str, Column] = {
         # top level
-        "arrival_ts": as_long(r("arrival_ts")),
-        "country_code": text("country_code"),
-        "game_id": as_long(r("game_id")),
-        "ip": text("ip"),
+        "arrival_ts": v("arrival_ts"),
+        "country_code": v("country_code"),
+        "game_id": v("game_id"),
+        "ip": v("ip"),
         # data, every category
         "category": cat,
-        "v": as_long(r("data.v")),
-        "user_id": text("data.user_id"),
-        "session_id": text("data.session_id"),
-        "session_num": as_long(r("data.session_num")),
-        "client_ts": as_long(r("data.client_ts")),
-        "platform": text("data.platform"),
-        "os_version": text("data.os_version"),
-        "manufacturer": text("data.manufacturer"),
-        "device": text("data.device"),
-        "build": text("data.build"),
-        "sdk_version": text("data.sdk_version"),
-        "connection_type": text("data.connection_type"),
-        "android_id": text("data.android_id"),
-        "jailbroken": as_bool(r("data.jailbroken")),
-        "limited_ad_tracking": as_bool(r("data.limited_ad_tracking")),
+        "v": v("data.v"),
+        "user_id": v("data.user_id"),
+        "session_id": v("data.session_id"),
+        "session_num": v("data.session_num"),
+        "client_ts": v("data.client_ts"),
+        "platform": v("data.platform"),
+        "os_version": v("data.os_version"),
+        "manufacturer": v("data.manufacturer"),
+        "device": v("data.device"),
+        "build": v("data.build"),
+        "sdk_version": v("data.sdk_version"),
+        "connection_type": v("data.connection_type"),
+        "android_id": v("data.android_id"),
+        "jailbroken": v("data.jailbroken"),
+        "limited_ad_tracking": v("data.limited_ad_tracking"),
         # data, by category
-        "length": only(("session_end",), as_long(r("data.length"))),
-        "currency": only(("business",), text("data.currency")),
-        "amount_minor": only(("business",), as_long(r("data.amount"))),
-        "resource_amount": only(("resource",), as_double(r("data.amount"))),
-        "event_id": only(("business", "progression", "resource", "design"), text("data.event_id")),
-        "cart_type": only(("business",), text("data.cart_type")),
-        "transaction_num": only(("business",), as_long(r("data.transaction_num"))),
-        "attempt_num": only(("progression",), as_long(r("data.attempt_num"))),
-        "score": only(("progression",), as_long(r("data.score"))),
-        "design_value": only(("design",), as_double(r("data.value"))),
-        "severity": only(("error",), text("data.severity")),
-        "message": only(("error",), text("data.message")),
-        "ad_action": only(("ads",), text("data.ad_action")),
-        "ad_type": only(("ads",), text("data.ad_type")),
-        "ad_placement": only(("ads",), text("data.ad_placement")),
+        "length": only(("session_end",), v("data.length")),
+        "currency": only(("business",), v("data.currency")),
+        "amount_minor": only(("business",), amount_minor),
+        "resource_amount": only(("resource",), amount_double),
+        "event_id": only(("business", "progression", "resource", "design"), v("data.event_id")),
+        "cart_type": only(("business",), v("data.cart_type")),
+        "transaction_num": only(("business",), v("data.transaction_num")),
+        "attempt_num": only(("progression",), v("data.attempt_num")),
+        "score": only(("progression",), v("data.score")),
+        "design_value": only(("design",), v("data.value")),
+        "severity": only(("error",), v("data.severity")),
+        "message": only(("error",), v("data.message")),
+        "ad_action": only(("ads",), v("data.ad_action")),
+        "ad_type": only(("ads",), v("data.ad_type")),
+        "ad_placement": only(("ads",), v("data.ad_placement")),
         # user_meta
-        "install_ts": as_long(r("user_meta.install_ts")),
-        "install_hour": as_long(r("user_meta.install_hour")),
-        "cohort_week": as_long(r("user_meta.cohort_week")),
-        "cohort_month": as_long(r("user_meta.cohort_month")),
-        "first_build": text("user_meta.first_build"),
-        "origin": text("user_meta.origin"),
-        "is_converting": as_bool(r("user_meta.is_converting")),
-        "is_paying": as_bool(r("user_meta.is_paying")),
-        "pay_ft": as_long(r("user_meta.pay_ft")),
-        "revenue": as_json_object(r("user_meta.revenue")),
+        "install_ts": v("user_meta.install_ts"),
+        "install_hour": v("user_meta.install_hour"),
+        "cohort_week": v("user_meta.cohort_week"),
+        "cohort_month": v("user_meta.cohort_month"),
+        "first_build": v("user_meta.first_build"),
+        "origin": v("user_meta.origin"),
+        "is_converting": v("user_meta.is_converting"),
+        "is_paying": v("user_meta.is_paying"),
+        "pay_ft": v("user_meta.pay_ft"),
+        "revenue": as_json_object(v("user_meta.revenue")),
     }
     typed["amount_usd"] = amount_usd(typed["amount_minor"], typed["currency"], currencies)
     return typed
@@ -296,39 +364,77 @@ def coerce(parsed: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
 def reason_column(c: Mapping[str, Column], currencies: Mapping[str, Currency]) -> Column:
     """The first failing check (null for a valid record), from the typed values `c` by short
     name (`typed_columns`, or the `c_*` columns of `coerce`) and the columns of `parse_lines`."""
+    return _reason(c, currencies, missing=_is_missing, structural=True)
+
+
+def plain_reason_column(
+    c: Mapping[str, Column], currencies: Mapping[str, Currency], values: FieldValues
+) -> Column:
+    """`reason_column` for a line the plain parser read (`emr_jobs.plain_parse`), from its
+    `values` and the typed values `c` built on them.
+
+    The structure is known to be sound there, and a field is missing exactly when its value
+    is null (the parser leaves a present but unusable value to the exact path; `data.amount`
+    read as a double is null only when absent or null), so only the field checks run.
+    """
+
+    def missing(field: str) -> Column:
+        kind = "double" if field == "data.amount" else dict(FIELD_KINDS)[field]
+        return values[(field, kind)].isNull()
+
+    return _reason(c, currencies, missing=missing, structural=False)
+
+
+def _reason(
+    c: Mapping[str, Column],
+    currencies: Mapping[str, Currency],
+    *,
+    missing: Missing,
+    structural: bool,
+) -> Column:
     category = c["category"]
     arrival = c["arrival_ts"]
     is_session_end = category == "session_end"
     is_business = category == "business"
 
+    reason = F.when(missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
+    if structural:
+        reason = (
+            F.when(F.trim(F.col("value")) == "", F.lit("empty_line"))
+            .when(F.col("_json_null"), F.lit("invalid_json"))
+            .when(F.col("_json_corrupt"), _structure_reason())
+            .when(has_text_after_object(F.col("value")), F.lit("invalid_json"))
+            .when(missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
+        )
     reason = (
-        F.when(F.trim(F.col("value")) == "", F.lit("empty_line"))
-        .when(F.col("_json_null"), F.lit("invalid_json"))
-        .when(F.col("_json_corrupt"), _structure_reason())
-        .when(has_text_after_object(F.col("value")), F.lit("invalid_json"))
-        .when(_is_missing("arrival_ts"), F.lit("missing_field:arrival_ts"))
-        .when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
+        reason.when(arrival.isNull(), F.lit("wrong_type:arrival_ts"))
         .when(arrival < 0, F.lit("negative_value:arrival_ts"))
         .when(arrival > MAX_TIMESTAMP_EPOCH_SECONDS, F.lit("out_of_range:arrival_ts"))
-        .when(F.col("_data_null"), F.lit("missing_field:data"))
-        .when(category.isNull(), F.lit("missing_field:data.category"))
-        .when(~category.isin(*CATEGORIES), F.lit("unknown_category"))
+    )
+    if structural:
+        # (the plain parser reads only lines where `data` is an object)
+        reason = reason.when(F.col("_data_null"), F.lit("missing_field:data"))
+    reason = reason.when(category.isNull(), F.lit("missing_field:data.category")).when(
+        ~category.isin(*CATEGORIES), F.lit("unknown_category")
     )
     checks = [
-        _required_string("data.user_id", c["user_id"], USER_ID_BYTES),
-        _required_string("data.session_id", c["session_id"], SESSION_ID_BYTES),
-        F.when(is_session_end, _required_number("data.length", c["length"], non_negative=True)),
+        _required_string("data.user_id", c["user_id"], USER_ID_BYTES, missing=missing),
+        _required_string("data.session_id", c["session_id"], SESSION_ID_BYTES, missing=missing),
+        F.when(
+            is_session_end,
+            _required_number("data.length", c["length"], non_negative=True, missing=missing),
+        ),
         F.when(
             is_business,
-            F.when(_is_missing("data.currency"), F.lit("missing_field:data.currency")).when(
+            F.when(missing("data.currency"), F.lit("missing_field:data.currency")).when(
                 ~c["currency"].isin(*sorted(currencies)), F.lit("unknown_currency")
             ),
         ),
         F.when(
             is_business,
-            _required_number("data.amount", c["amount_minor"], non_negative=True).when(
-                c["amount_usd"].isNull(), F.lit("out_of_range:data.amount")
-            ),
+            _required_number(
+                "data.amount", c["amount_minor"], non_negative=True, missing=missing
+            ).when(c["amount_usd"].isNull(), F.lit("out_of_range:data.amount")),
         ),
     ]
     # `coalesce` returns the first failing check, evaluating the later ones only when needed.

@@ -30,7 +30,15 @@ from emr_jobs.limits import (
     OS_VERSION_BYTES,
     PLATFORM_BYTES,
 )
-from emr_jobs.validate import parse_lines, reason_column, typed_columns
+from emr_jobs.plain_parse import plain_record
+from emr_jobs.validate import (
+    field_values,
+    parse_lines,
+    plain_reason_column,
+    reason_column,
+    slot_name,
+    typed_columns,
+)
 from liberta_core.tables import MAX_TIMESTAMP_EPOCH_SECONDS
 
 # Contract fields in the order the event key hashes them (typed column `c_<name>`).
@@ -195,12 +203,49 @@ def stage_events(validated: DataFrame) -> DataFrame:
     return validated.select(*staged_columns(c, F.col("reason")))
 
 
-def stage_lines(lines: DataFrame, currencies: Mapping[str, Currency]) -> DataFrame:
+# While the lines are staged: the plain parser's struct (null where the record is not plain),
+# and for the other records the same values and the reason computed by the exact path.
+PLAIN_COLUMN = "_plain"
+EXACT_COLUMN = "_exact"
+
+
+def stage_lines(
+    lines: DataFrame, currencies: Mapping[str, Currency], *, plain_parser: bool = True
+) -> DataFrame:
     """Raw lines -> the staged event rows, as `stage_events(validate(lines, currencies))`.
 
     One projection over the parsed lines instead of one per step: every typed value goes
     into the staged columns and the reason as an expression, so Spark evaluates it once per
     row and no intermediate row of ~100 columns (each holding a copy of the line) is built.
+
+    With `plain_parser` (the default) the plain records are read by `emr_jobs.plain_parse`;
+    only the others are parsed by `from_json` and coerced by the exact expressions, in a
+    projection of their own (a struct of the same values, and the reason), so that the
+    projection every row takes stays small. The rows are the same either way.
     """
-    typed = typed_columns(currencies)
-    return parse_lines(lines).select(*staged_columns(typed, reason_column(typed, currencies)))
+    if not plain_parser:
+        typed = typed_columns(currencies)
+        reason = reason_column(typed, currencies)
+        return parse_lines(lines).select(*staged_columns(typed, reason))
+
+    exact_values = field_values()
+    exact_typed = typed_columns(currencies, exact_values)
+    is_plain = F.col(PLAIN_COLUMN).isNotNull()
+    exact = F.when(
+        ~is_plain,
+        F.struct(
+            F.struct(*(v.alias(slot_name(*key)) for key, v in exact_values.items())).alias(
+                "values"
+            ),
+            reason_column(exact_typed, currencies).alias("reason"),
+        ),
+    )
+    merged = F.coalesce(F.col(PLAIN_COLUMN), F.col(f"{EXACT_COLUMN}.values"))
+    values = {key: merged.getField(slot_name(*key)) for key in exact_values}
+    typed = typed_columns(currencies, values)
+    reason = F.when(is_plain, plain_reason_column(typed, currencies, values)).otherwise(
+        F.col(f"{EXACT_COLUMN}.reason")
+    )
+    with_plain = lines.withColumn(PLAIN_COLUMN, plain_record(lines.sparkSession))
+    parsed = parse_lines(with_plain, unless=PLAIN_COLUMN).withColumn(EXACT_COLUMN, exact)
+    return parsed.select(*staged_columns(typed, reason))

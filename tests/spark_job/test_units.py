@@ -75,7 +75,10 @@ def test_package_imports_from_the_zip_alone(tmp_path: Path) -> None:
     package = build(tmp_path)
     with zipfile.ZipFile(package.py_files) as zf:
         names = set(zf.namelist())
-    assert {"emr_jobs/main.py", "emr_jobs/lzop.py", "emr_jobs/data/currencies.csv"} <= names
+    assert {
+        "emr_jobs/main.py", "emr_jobs/lzop.py", "emr_jobs/data/currencies.csv",
+        "emr_jobs/data/liberta-spark.jar",
+    } <= names  # fmt: skip
     assert build(tmp_path / "again").sha256 == package.sha256  # reproducible archive
     # a fresh interpreter that sees only the zip (as EMR does) finds code and currency table
     code = (
@@ -92,6 +95,19 @@ def test_package_imports_from_the_zip_alone(tmp_path: Path) -> None:
     rows = (ROOT / "emr_jobs" / "data" / "currencies.csv").read_text().splitlines()
     data_rows = [r for r in rows if r.strip() and not r.startswith("#")][1:]  # after the header
     assert out.stdout.strip() == str(len(data_rows)) == "23"
+    # the plain parser's jar is copied out of the zip for Spark (ADD JAR needs a file)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from emr_jobs.plain_parse import jar_path;"
+        "print(jar_path())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(package.py_files)],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )  # fmt: skip
+    extracted = Path(out.stdout.strip())
+    assert not str(extracted).startswith(str(ROOT))
+    assert extracted.read_bytes() == (ROOT / "emr_jobs" / "data" / "liberta-spark.jar").read_bytes()
     args = spark_submit_args("s3://bucket/jobs/abc/")
     assert args[-1] == "s3://bucket/jobs/abc/liberta_job.py"
     assert args[args.index("--py-files") + 1] == "s3://bucket/jobs/abc/emr_jobs.zip"
