@@ -49,13 +49,14 @@ def _python(site: Path, cwd: Path, code: str, *args: str, env: dict[str, str] | 
     )
 
 
-def test_the_wheel_carries_the_sql_and_the_currency_table(unpacked_wheel: Path) -> None:
+def test_the_wheel_carries_the_sql_the_currency_table_and_the_jar(unpacked_wheel: Path) -> None:
     files = {p.relative_to(unpacked_wheel).as_posix() for p in unpacked_wheel.rglob("*")}
     for relpath in (
         "redshift_sql/etl/select_window.sql",
         "redshift_sql/load/merge_d_user.sql",
         "redshift_sql/views/030_v_daily_kpis.sql",
         "emr_jobs/data/currencies.csv",
+        "emr_jobs/data/liberta-spark.jar",
         "liberta_core/tables.py",
         "liberta/report/queries/daily_kpis.sql",
     ):
