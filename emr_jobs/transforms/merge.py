@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from emr_jobs.transforms.conform import conform
 from liberta_core.tables import Column as ContractColumn
@@ -41,11 +42,59 @@ def _aggregate(column: ContractColumn) -> Column:
     return _ordered(column)
 
 
-def reduce_by_rules(rows: DataFrame, table: Table) -> DataFrame:
-    """One row per key of `table` from rows that have its columns (e.g. one per event)."""
+# Rules whose aggregate, applied to partial results, gives the aggregate of the whole.
+_COMBINE = {"same": F.min, "min": F.min, "max": F.max, "any": F.max}
+# How the ordered rules read their `by` column: the smallest or the largest instant wins.
+_BY_COMBINE = {"earliest": F.min, "latest": F.max}
+# Types a hash aggregation can hold in its buffer (Spark falls back to sorting for others).
+_FIXED_WIDTH = (T.NumericType, T.BooleanType, T.DateType, T.TimestampType)
+
+
+def pre_aggregate(rows: DataFrame, table: Table) -> DataFrame | None:
+    """Rows combined per key and per value of every ordered or text column, or None when the
+    table's rules do not allow it.
+
+    `_ordered`'s min(struct) and min/max of text make Spark sort every row by key (its hash
+    aggregation holds fixed-width buffers only). Rows that agree on the key and on those
+    values can first be combined by a hash aggregation of the fixed-width columns: min or max
+    per rule, and each `by` column as its ordered rules read it (the minimum for `earliest`,
+    the maximum for `latest`), so the rules give the same row on the fewer rows that are left.
+    Measured warm at 5M events, the tables' writes take ~15 % less time (the README's
+    Performance section).
+    """
+    columns = [c for c in table.columns if c.merge.rule != "key"]
+    names = {c.name for c in columns}
+    by_rules: dict[str, set[str]] = {}
+    for column in columns:
+        if column.merge.by is not None:
+            by_rules.setdefault(column.merge.by, set()).add(column.merge.rule)
+    group, combined = list(table.key), []
+    for column in columns:
+        rule = column.merge.rule
+        fixed = isinstance(rows.schema[column.name].dataType, _FIXED_WIDTH)
+        if rule not in _COMBINE or not fixed:
+            group.append(column.name)
+            continue
+        combine = _COMBINE[rule]
+        if any(_BY_COMBINE[r] is not combine for r in by_rules.get(column.name, ())):
+            return None
+        combined.append(combine(column.name).alias(column.name))
+    # A `by` column kept as a group key is constant within a group: that is fine too.
+    if not combined or not set(by_rules) <= names:
+        return None
+    return rows.groupBy(*group).agg(*combined)
+
+
+def reduce_by_rules(rows: DataFrame, table: Table, *, pre_aggregated: bool = True) -> DataFrame:
+    """One row per key of `table` from rows that have its columns (e.g. one per event).
+
+    `pre_aggregated=False` skips `pre_aggregate` (the rows are the same; tests compare).
+    """
+    combined = pre_aggregate(rows, table) if pre_aggregated else None
     aggregates = [
         _aggregate(column).alias(column.name)
         for column in table.columns
         if column.merge.rule != "key"
     ]
-    return conform(rows.groupBy(*table.key).agg(*aggregates), table)
+    source = rows if combined is None else combined
+    return conform(source.groupBy(*table.key).agg(*aggregates), table)

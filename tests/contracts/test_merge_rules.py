@@ -188,3 +188,78 @@ def test_spark_and_sql_merge_alike(spark, warehouse, table, make, seed) -> None:
     assert between_runs == whole
     assert within_a_run == whole
     assert len(whole) == len({row[0] for row in whole})  # one row per key
+
+
+# -- the pre-aggregation the Spark reduction starts with ------------------------------------
+def _frame(spark: Any, table: Table, rows: list[dict[str, Any]]) -> Any:
+    from pyspark.sql import types as T
+
+    from emr_jobs.transforms.conform import spark_type
+
+    schema = T.StructType(
+        [T.StructField(c.name, T._parse_datatype_string(spark_type(c.type))) for c in table.columns]
+    )
+    return spark.createDataFrame([tuple(r[c] for c in table.column_names) for r in rows], schema)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(
+    ("table", "make"), [(D_USER, user_event_rows), (F_SESSION, session_event_rows)]
+)
+def test_the_pre_aggregation_changes_no_row(spark, table, make, seed) -> None:
+    from emr_jobs.transforms.merge import pre_aggregate, reduce_by_rules
+
+    rng = random.Random(seed)
+    rows = make(rng, 40)
+    # Copies that differ only in their min/max times: the pre-aggregation combines them, and
+    # the `by` columns it combines decide the ordered rules.
+    times = [
+        c.name for c in table.columns if c.type == "timestamp" and c.merge.rule in ("min", "max")
+    ]
+    for row in rows[:30]:
+        shift = {t: row[t] + timedelta(minutes=rng.randrange(-180, 180)) for t in times if row[t]}
+        rows.append({**row, **shift})
+    frame = _frame(spark, table, rows)
+    combined = pre_aggregate(frame, table)
+    assert combined is not None  # both tables' rules allow it
+    assert combined.count() < frame.count()
+    with_it = sorted(tuple(r) for r in reduce_by_rules(frame, table).collect())
+    without = sorted(
+        tuple(r) for r in reduce_by_rules(frame, table, pre_aggregated=False).collect()
+    )
+    assert with_it == without
+
+
+def test_the_pre_aggregation_is_a_hash_aggregation(spark) -> None:
+    from emr_jobs.transforms.merge import pre_aggregate
+
+    frame = _frame(spark, D_USER, user_event_rows(random.Random(0), 20))
+    plan = pre_aggregate(frame, D_USER)._jdf.queryExecution().executedPlan().toString()
+    assert "HashAggregate" in plan
+    assert "SortAggregate" not in plan and "ObjectHashAggregate" not in plan
+
+
+def test_rules_that_do_not_combine_skip_the_pre_aggregation(spark) -> None:
+    from emr_jobs.transforms.merge import pre_aggregate, reduce_by_rules
+
+    # `latest("ts")` wants the largest ts of each group, ts's own rule the smallest.
+    table = Table(
+        "t",
+        ("k",),
+        (
+            Column("k", "bigint", merge=Merge("key")),
+            Column("ts", "timestamp", merge=Merge("min")),
+            Column("v", "int", merge=Merge("latest", "ts")),
+        ),
+        upsert=True,
+    )
+    rows = [
+        {"k": 1, "ts": T0, "v": 1},
+        {"k": 1, "ts": T0 + timedelta(hours=1), "v": 1},
+        {"k": 1, "ts": T0 + timedelta(hours=2), "v": 2},
+    ]
+    frame = _frame(spark, table, rows)
+    assert pre_aggregate(frame, table) is None
+    assert [tuple(r) for r in reduce_by_rules(frame, table).collect()] == [
+        (1, T0.replace(tzinfo=None), 2)
+    ]
