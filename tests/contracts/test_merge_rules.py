@@ -121,16 +121,21 @@ def warehouse(pg_server) -> Iterator[str]:
         yield url
 
 
-def spark_reduce(spark: Any, table: Table, rows: list[dict[str, Any]]) -> list[tuple]:
+def _frame(spark: Any, table: Table, rows: list[dict[str, Any]]) -> Any:
     from pyspark.sql import types as T
 
     from emr_jobs.transforms.conform import spark_type
-    from emr_jobs.transforms.merge import reduce_by_rules
 
     schema = T.StructType(
         [T.StructField(c.name, T._parse_datatype_string(spark_type(c.type))) for c in table.columns]
     )
-    frame = spark.createDataFrame([tuple(r[c] for c in table.column_names) for r in rows], schema)
+    return spark.createDataFrame([tuple(r[c] for c in table.column_names) for r in rows], schema)
+
+
+def spark_reduce(spark: Any, table: Table, rows: list[dict[str, Any]]) -> list[tuple]:
+    from emr_jobs.transforms.merge import reduce_by_rules
+
+    frame = _frame(spark, table, rows)
     return sorted(tuple(r) for r in reduce_by_rules(frame, table).collect())
 
 
@@ -191,17 +196,6 @@ def test_spark_and_sql_merge_alike(spark, warehouse, table, make, seed) -> None:
 
 
 # -- the pre-aggregation the Spark reduction starts with ------------------------------------
-def _frame(spark: Any, table: Table, rows: list[dict[str, Any]]) -> Any:
-    from pyspark.sql import types as T
-
-    from emr_jobs.transforms.conform import spark_type
-
-    schema = T.StructType(
-        [T.StructField(c.name, T._parse_datatype_string(spark_type(c.type))) for c in table.columns]
-    )
-    return spark.createDataFrame([tuple(r[c] for c in table.column_names) for r in rows], schema)
-
-
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize(
     ("table", "make"), [(D_USER, user_event_rows), (F_SESSION, session_event_rows)]
