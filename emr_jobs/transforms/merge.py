@@ -33,17 +33,16 @@ def _ordered(column: ContractColumn) -> Column:
     ).getField("value")
 
 
-def _aggregate(column: ContractColumn) -> Column:
-    rule, value = column.merge.rule, F.col(column.name)
-    if rule in ("same", "min"):
-        return F.min(value)
-    if rule in ("max", "any"):
-        return F.max(value)
-    return _ordered(column)
-
-
-# Rules whose aggregate, applied to partial results, gives the aggregate of the whole.
+# The rules one aggregate implements; applied to partial results, it gives the aggregate of
+# the whole (what `pre_aggregate` relies on).
 _COMBINE = {"same": F.min, "min": F.min, "max": F.max, "any": F.max}
+
+
+def _aggregate(column: ContractColumn) -> Column:
+    combine = _COMBINE.get(column.merge.rule)
+    return _ordered(column) if combine is None else combine(F.col(column.name))
+
+
 # How the ordered rules read their `by` column: the smallest or the largest instant wins.
 _BY_COMBINE = {"earliest": F.min, "latest": F.max}
 # Types a hash aggregation can hold in its buffer (Spark falls back to sorting for others).
@@ -63,7 +62,6 @@ def pre_aggregate(rows: DataFrame, table: Table) -> DataFrame | None:
     Performance section).
     """
     columns = [c for c in table.columns if c.merge.rule != "key"]
-    names = {c.name for c in columns}
     by_rules: dict[str, set[str]] = {}
     for column in columns:
         if column.merge.by is not None:
@@ -79,8 +77,9 @@ def pre_aggregate(rows: DataFrame, table: Table) -> DataFrame | None:
         if any(_BY_COMBINE[r] is not combine for r in by_rules.get(column.name, ())):
             return None
         combined.append(combine(column.name).alias(column.name))
-    # A `by` column kept as a group key is constant within a group: that is fine too.
-    if not combined or not set(by_rules) <= names:
+    # Every `by` is a column of the table (`Table` checks it), so it is kept: combined, or a
+    # group key (then constant within a group).
+    if not combined:
         return None
     return rows.groupBy(*group).agg(*combined)
 

@@ -236,7 +236,8 @@ def test_the_pre_aggregation_is_a_hash_aggregation(spark) -> None:
 def test_rules_that_do_not_combine_skip_the_pre_aggregation(spark) -> None:
     from emr_jobs.transforms.merge import pre_aggregate, reduce_by_rules
 
-    # `latest("ts")` wants the largest ts of each group, ts's own rule the smallest.
+    # `latest("ts")` wants the largest ts of each group, ts's own rule the smallest: combined
+    # by ts's rule, v=1's group would read T0 and v=2 would win.
     table = Table(
         "t",
         ("k",),
@@ -249,11 +250,11 @@ def test_rules_that_do_not_combine_skip_the_pre_aggregation(spark) -> None:
     )
     rows = [
         {"k": 1, "ts": T0, "v": 1},
-        {"k": 1, "ts": T0 + timedelta(hours=1), "v": 1},
+        {"k": 1, "ts": T0 + timedelta(hours=3), "v": 1},
         {"k": 1, "ts": T0 + timedelta(hours=2), "v": 2},
     ]
     frame = _frame(spark, table, rows)
     assert pre_aggregate(frame, table) is None
     assert [tuple(r) for r in reduce_by_rules(frame, table).collect()] == [
-        (1, T0.replace(tzinfo=None), 2)
+        (1, T0.replace(tzinfo=None), 1)
     ]
