@@ -38,7 +38,7 @@ from emr_jobs.quality import (
 from emr_jobs.read import RawLayoutError, read_lines, select_raw_files
 from emr_jobs.transforms.dedupe import drop_duplicates, duplicate_groups
 from emr_jobs.transforms.dimensions import d_date, d_device, d_item, d_user
-from emr_jobs.transforms.events import stage_lines
+from emr_jobs.transforms.events import PER_ROW_COLUMNS, stage_lines
 from emr_jobs.transforms.facts import f_event, f_revenue, f_session
 from emr_jobs.write import parquet_entries, write_observed, write_parquet
 from liberta_core import layout
@@ -214,7 +214,11 @@ def run(spark: SparkSession, config: JobConfig) -> RunManifest:
     try:
         with timer.stage("parse_validate_stage"), _without_whole_stage_codegen(spark):
             lines = read_lines(spark, selection.files)
-            write_parquet(stage_lines(lines, currencies), f"{staging}/events", dictionary=False)
+            write_parquet(
+                stage_lines(lines, currencies),
+                f"{staging}/events",
+                plain_columns=PER_ROW_COLUMNS,
+            )
         staged = spark.read.parquet(f"{staging}/events")
         found: dict[str, Any] = {}
 
@@ -240,7 +244,7 @@ def run(spark: SparkSession, config: JobConfig) -> RunManifest:
         events = drop_duplicates(staged, dups, broadcast=small)
         if not small:
             with timer.stage("unique_events"):
-                write_parquet(events, f"{staging}/unique_events", dictionary=False)
+                write_parquet(events, f"{staging}/unique_events", plain_columns=PER_ROW_COLUMNS)
             events = spark.read.parquet(f"{staging}/unique_events")
 
         def quarantine() -> None:

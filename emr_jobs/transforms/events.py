@@ -65,6 +65,11 @@ STAGED_COLUMNS: tuple[str, ...] = (
     "currency", "amount_minor", "amount_usd", "transaction_num", "is_converting",
     "install_ts", "install_date", "first_build", "origin",
 )  # fmt: skip
+# Staged columns with a value (nearly) unique per row: staged without a dictionary (see
+# `emr_jobs.write.write_parquet`). `line` is null except on invalid rows, each its own text.
+PER_ROW_COLUMNS: tuple[str, ...] = (
+    "row_id", "event_key", "arrival_epoch", "arrival_ts", "event_ts", "line",
+)  # fmt: skip
 
 
 def _epoch_day(seconds: Column) -> Column:
